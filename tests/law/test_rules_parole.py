@@ -68,7 +68,8 @@ def test_life_sentence_thirteen_years_from_effective_date_without_credit() -> No
 
 
 def test_death_suspended_fifteen_years_from_end_of_suspension() -> None:
-    # 第二十三条第三款：实际执行十五年以上，方可假释，该实际执行时间应当从死刑缓期执行期满之日起计算。
+    # 第二十三条第三款：实际执行十五年以上，方可假释，该实际执行时间应当从死刑缓期执行
+    # 期满之日起计算。
     data = life(
         penalty="死刑缓期二年执行",
         crimes=["贩卖毒品罪"],
@@ -108,12 +109,16 @@ def test_violent_crimes_with_ten_years_or_more_may_not_be_paroled(
 ) -> None:
     # 刑法第八十一条第二款：因故意杀人、强奸、抢劫、绑架、放火、爆炸、投放危险物质或者有组织的
     # 暴力性犯罪被判处十年以上有期徒刑、无期徒刑的犯罪分子，不得假释。
-    result = check(fixed(crimes=[crime], term_months=term_months, proposal=parole(date(2024, 1, 1))))
+    result = check(
+        fixed(crimes=[crime], term_months=term_months, proposal=parole(date(2024, 1, 1)))
+    )
     assert (("parole.prohibited", "违规") in rules_hit(result)) is barred
 
 
 def test_organized_violence_is_a_stated_fact() -> None:
-    result = check(fixed(crimes=["故意伤害罪"], organized_violence=True, proposal=parole(date(2024, 1, 1))))
+    result = check(
+        fixed(crimes=["故意伤害罪"], organized_violence=True, proposal=parole(date(2024, 1, 1)))
+    )
     assert rules_hit(result) == [("parole.prohibited", "违规")]
 
 
@@ -125,12 +130,19 @@ def test_violent_life_sentence_may_not_be_paroled() -> None:
 def test_cumulative_sentence_uses_the_violent_crimes_own_term() -> None:
     # 数罪并罚：故意杀人罪 8 years, 盗窃罪 6 years, 决定执行 13 years: the bar needs the
     # violent crime itself to carry ten years or more.
-    data = fixed(crimes=["故意杀人罪", "盗窃罪"], term_months=156,
-                 crime_terms={"故意杀人罪": 96, "盗窃罪": 72})
+    data = fixed(
+        crimes=["故意杀人罪", "盗窃罪"],
+        term_months=156,
+        crime_terms={"故意杀人罪": 96, "盗窃罪": 72},
+    )
     result = check({**data, "proposal": parole(date(2024, 1, 1))})
     assert result.findings == ()
-    without_terms = check({**fixed(crimes=["故意杀人罪", "盗窃罪"], term_months=156),
-                           "proposal": parole(date(2024, 1, 1))})
+    without_terms = check(
+        {
+            **fixed(crimes=["故意杀人罪", "盗窃罪"], term_months=156),
+            "proposal": parole(date(2024, 1, 1)),
+        }
+    )
     assert rules_hit(without_terms) == [("parole.prohibited", "违规")]
     assert any("crime_terms" in note for note in without_terms.notes)
 

@@ -31,7 +31,12 @@ def prisoner(**overrides: Any) -> dict[str, Any]:
         "pretrial_detention_days": 0,
         "property_unpaid_with_ability": False,
         "history": [],
-        "proposal": {"type": "减刑", "proposal_date": "2022-06-01", "months": 6, "basis": "悔改表现"},
+        "proposal": {
+            "type": "减刑",
+            "proposal_date": "2022-06-01",
+            "months": 6,
+            "basis": "悔改表现",
+        },
     }
     data.update(overrides)
     return data
@@ -76,7 +81,10 @@ def test_start_time_by_original_term(term_months: int, start_months: int) -> Non
     early = check(prisoner(term_months=term_months, proposal=proposal(earliest - timedelta(1))))
     assert on_time.compliant and on_time.findings == ()
     assert rules_hit(early) == [("reduction.start_time", "违规")]
-    assert "办理减刑、假释案件具体应用法律的规定》（法释〔2016〕23号）第六条第一款" in early.findings[0].citation
+    assert (
+        "办理减刑、假释案件具体应用法律的规定》（法释〔2016〕23号）第六条第一款"
+        in early.findings[0].citation
+    )
     assert on_time.earliest_reduction_date == earliest
 
 
@@ -120,7 +128,8 @@ def test_amount_by_basis(basis: str, cap: int) -> None:
 @pytest.mark.parametrize(("term_months", "interval"), [(119, 12), (120, 18)])
 def test_interval_by_original_term(term_months: int, interval: int) -> None:
     # 被判处不满十年有期徒刑的罪犯，两次减刑间隔时间不得少于一年；被判处十年以上有期徒刑
-    # 的罪犯，两次减刑间隔时间不得少于一年六个月。间隔自上次裁定送达之日起至本次报请之日止（第四十条）。
+    # 的罪犯，两次减刑间隔时间不得少于一年六个月。
+    # 间隔自上次裁定送达之日起至本次报请之日止（第四十条）。
     served = date(2022, 4, 25)
     history = [reduction(served, 6)]
     due = term_end(served, interval)
@@ -220,7 +229,12 @@ def test_issue_example_is_compliant() -> None:
                 "basis": "悔改表现",
             }
         ],
-        "proposal": {"type": "减刑", "proposal_date": "2019-03-01", "months": 9, "basis": "悔改表现"},
+        "proposal": {
+            "type": "减刑",
+            "proposal_date": "2019-03-01",
+            "months": 9,
+            "basis": "悔改表现",
+        },
     }
     result = check(data)
     assert result.compliant
@@ -246,12 +260,20 @@ def test_supplement_start_interval_and_amount_for_ten_years_or_more() -> None:
     # 补充规定第二条：被判处十年以上有期徒刑……执行三年以上方可减刑；确有悔改表现……一次减刑
     # 不超过六个月；……两次减刑之间应当间隔二年以上。
     delivered = date(2018, 3, 1)
-    early = check(corrupt_official(term_months=144, proposal=proposal(term_end(delivered, 36) - timedelta(1), 6)))
+    early = check(
+        corrupt_official(
+            term_months=144, proposal=proposal(term_end(delivered, 36) - timedelta(1), 6)
+        )
+    )
     assert rules_hit(early) == [("reduction.start_time", "违规")]
     assert "法释〔2019〕6号" in early.findings[0].citation
-    two_years = check(corrupt_official(term_months=144, proposal=proposal(term_end(delivered, 24), 6)))
+    two_years = check(
+        corrupt_official(term_months=144, proposal=proposal(term_end(delivered, 24), 6))
+    )
     assert rules_hit(two_years) == [("reduction.start_time", "违规")]
-    too_much = check(corrupt_official(term_months=144, proposal=proposal(term_end(delivered, 36), 7)))
+    too_much = check(
+        corrupt_official(term_months=144, proposal=proposal(term_end(delivered, 36), 7))
+    )
     assert rules_hit(too_much) == [("reduction.amount", "违规")]
     served = date(2021, 8, 1)
     interval = check(
@@ -288,8 +310,12 @@ def lifer(**overrides: Any) -> dict[str, Any]:
 
 
 def conversion(on: date, new_term: int, basis: str = "悔改表现") -> dict[str, Any]:
-    return {"type": "无期减为有期徒刑", "proposal_date": on.isoformat(),
-            "new_term_months": new_term, "basis": basis}
+    return {
+        "type": "无期减为有期徒刑",
+        "proposal_date": on.isoformat(),
+        "new_term_months": new_term,
+        "basis": basis,
+    }
 
 
 def test_life_sentence_reduced_after_two_years_to_twenty_two_years() -> None:
@@ -317,8 +343,15 @@ def test_violent_life_sentence_is_strict() -> None:
 def test_after_life_conversion_interval_is_two_years() -> None:
     # 第八条：两次减刑间隔时间不得少于二年。
     served = date(2022, 6, 10)
-    history = [{"type": "无期减为有期徒刑", "decision_date": "2022-06-05",
-                "served_date": served.isoformat(), "new_term_months": 264, "basis": "悔改表现"}]
+    history = [
+        {
+            "type": "无期减为有期徒刑",
+            "decision_date": "2022-06-05",
+            "served_date": served.isoformat(),
+            "new_term_months": 264,
+            "basis": "悔改表现",
+        }
+    ]
     on_time = check(lifer(history=history, proposal=proposal(term_end(served, 24), 9)))
     early = check(lifer(history=history, proposal=proposal(term_end(served, 24) - timedelta(1), 9)))
     assert on_time.findings == ()
@@ -339,8 +372,9 @@ def death_suspended(**overrides: Any) -> dict[str, Any]:
         crimes=["贩卖毒品罪"],
         judgment_effective_date="2010-05-10",
         execution_start_date="2010-06-01",
-        history=[{"type": "死缓减为无期徒刑", "decision_date": "2012-06-20",
-                  "served_date": "2012-06-25"}],
+        history=[
+            {"type": "死缓减为无期徒刑", "decision_date": "2012-06-20", "served_date": "2012-06-25"}
+        ],
     )
     data.update(overrides)
     return data
@@ -362,9 +396,15 @@ def test_death_suspended_then_life_reduced_after_three_years_to_twenty_five() ->
 def test_limited_reduction_waits_five_years() -> None:
     # 第十三条：被限制减刑的死刑缓期执行罪犯，减为无期徒刑后……执行五年以上方可减刑。
     due = term_end(SUSPENSION_END, 60)
-    result = check(death_suspended(limited_reduction=True, proposal=conversion(term_end(SUSPENSION_END, 36), 300)))
+    result = check(
+        death_suspended(
+            limited_reduction=True, proposal=conversion(term_end(SUSPENSION_END, 36), 300)
+        )
+    )
     assert rules_hit(result) == [("reduction.start_time", "违规")]
-    assert check(death_suspended(limited_reduction=True, proposal=conversion(due, 300))).findings == ()
+    assert (
+        check(death_suspended(limited_reduction=True, proposal=conversion(due, 300))).findings == ()
+    )
 
 
 def test_limited_reduction_after_fixed_term_six_months_two_years() -> None:
@@ -372,13 +412,20 @@ def test_limited_reduction_after_fixed_term_six_months_two_years() -> None:
     # 有重大立功表现的，间隔时间可以适当缩短，但一次减刑不超过一年有期徒刑。
     history = [
         {"type": "死缓减为无期徒刑", "decision_date": "2012-06-20", "served_date": "2012-06-25"},
-        {"type": "无期减为有期徒刑", "decision_date": "2017-07-01", "served_date": "2017-07-05",
-         "new_term_months": 300, "basis": "悔改表现"},
+        {
+            "type": "无期减为有期徒刑",
+            "decision_date": "2017-07-01",
+            "served_date": "2017-07-05",
+            "new_term_months": 300,
+            "basis": "悔改表现",
+        },
     ]
     due = term_end(date(2017, 7, 5), 24)
     base = death_suspended(limited_reduction=True, history=history)
     assert check({**base, "proposal": proposal(due, 6)}).findings == ()
-    assert rules_hit(check({**base, "proposal": proposal(due, 7)})) == [("reduction.amount", "违规")]
+    assert rules_hit(check({**base, "proposal": proposal(due, 7)})) == [
+        ("reduction.amount", "违规")
+    ]
     shortened = check({**base, "proposal": proposal(due - timedelta(30), 12, "重大立功")})
     assert rules_hit(shortened) == [("reduction.interval", "提示")]
     assert shortened.compliant
@@ -386,8 +433,11 @@ def test_limited_reduction_after_fixed_term_six_months_two_years() -> None:
 
 def test_life_imprisonment_is_never_reduced() -> None:
     # 第十五条：对被判处终身监禁的罪犯……不得再减刑或者假释。
-    result = check(death_suspended(crimes=["贪污罪"], life_without_parole=True,
-                                   proposal=conversion(date(2020, 1, 1), 300)))
+    result = check(
+        death_suspended(
+            crimes=["贪污罪"], life_without_parole=True, proposal=conversion(date(2020, 1, 1), 300)
+        )
+    )
     assert rules_hit(result) == [("reduction.prohibited", "违规")]
     assert result.earliest_reduction_date is None
     assert result.earliest_parole_date is None
@@ -407,8 +457,15 @@ def test_floor_of_half_the_original_fixed_term() -> None:
 
 def test_floor_of_thirteen_years_for_life() -> None:
     # 刑法第七十八条第二款：判处无期徒刑的，不能少于十三年。
-    history = [{"type": "无期减为有期徒刑", "decision_date": "2022-03-01",
-                "served_date": "2022-03-05", "new_term_months": 228, "basis": "悔改表现并重大立功"}]
+    history = [
+        {
+            "type": "无期减为有期徒刑",
+            "decision_date": "2022-03-01",
+            "served_date": "2022-03-05",
+            "new_term_months": 228,
+            "basis": "悔改表现并重大立功",
+        }
+    ]
     result = check(lifer(history=history, proposal=proposal(date(2024, 3, 10), 120, "重大立功")))
     assert ("reduction.min_served", "违规") in rules_hit(result)
 
@@ -422,14 +479,18 @@ def test_unpaid_property_with_ability_blocks_reduction_unless_major_merit() -> N
     on = term_end(DELIVERED, 24)
     blocked = check(prisoner(property_unpaid_with_ability=True, proposal=proposal(on)))
     assert rules_hit(blocked) == [("reduction.property", "违规")]
-    merit = check(prisoner(property_unpaid_with_ability=True, proposal=proposal(on, 12, "重大立功")))
+    merit = check(
+        prisoner(property_unpaid_with_ability=True, proposal=proposal(on, 12, "重大立功"))
+    )
     assert merit.findings == ()
 
 
 def test_minor_or_elderly_may_have_times_shortened_by_a_third() -> None:
     # 第十九、二十条：缩短的时间不得超过本规定中相应……时间的三分之一。
     within = check(prisoner(lenient_category=True, proposal=proposal(term_end(DELIVERED, 8))))
-    beyond = check(prisoner(lenient_category=True, proposal=proposal(term_end(DELIVERED, 8) - timedelta(1))))
+    beyond = check(
+        prisoner(lenient_category=True, proposal=proposal(term_end(DELIVERED, 8) - timedelta(1)))
+    )
     assert rules_hit(within) == [("reduction.start_time", "提示")]
     assert within.compliant
     assert rules_hit(beyond) == [("reduction.start_time", "违规")]
@@ -437,6 +498,9 @@ def test_minor_or_elderly_may_have_times_shortened_by_a_third() -> None:
 
 def test_short_remaining_term_may_shorten_the_start_time() -> None:
     # 第十六条：判决生效后剩余刑期不满二年有期徒刑的罪犯……减刑起始时间可以适当缩短。
-    result = check(prisoner(term_months=30, pretrial_detention_days=400,
-                            proposal=proposal(date(2020, 12, 1), 3)))
+    result = check(
+        prisoner(
+            term_months=30, pretrial_detention_days=400, proposal=proposal(date(2020, 12, 1), 3)
+        )
+    )
     assert rules_hit(result) == [("reduction.start_time", "提示")]

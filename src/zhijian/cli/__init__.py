@@ -22,7 +22,10 @@ EXIT_BAD_INPUT = 2
 _ARGPARSE_MESSAGES = (
     (r"the following arguments are required: (.*)", r"缺少必填参数：\1"),
     (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
-    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"参数 \1 的值 \2 无效，可选：\3"),
+    (
+        r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)",
+        r"参数 \1 的值 \2 无效，可选：\3",
+    ),
     (r"argument (\S+): invalid int value: (.*)", r"参数 \1 应为整数：\2"),
     (r"argument (\S+): expected one argument", r"参数 \1 缺少取值"),
 )
@@ -51,9 +54,13 @@ def print_json(value: Any) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from zhijian.cli import law
 
-    parser = ChineseArgumentParser(prog="zhijian", description="智慧执检：刑事执行检察大数据法律监督平台")
+    parser = ChineseArgumentParser(
+        prog="zhijian", description="智慧执检：刑事执行检察大数据法律监督平台"
+    )
     parser.add_argument("--version", action="version", version=f"zhijian {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseArgumentParser)
+    commands = parser.add_subparsers(
+        dest="command", metavar="命令", parser_class=ChineseArgumentParser
+    )
     commands.required = True
     law.register(commands)
     return parser
@@ -74,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last line of defence: no traceback for users
         if os.environ.get("ZHIJIAN_DEBUG"):
             traceback.print_exc()
-        sys.stderr.write(f"内部错误（{type(error).__name__}）。设置 ZHIJIAN_DEBUG=1 可查看详细信息。\n")
+        sys.stderr.write(
+            f"内部错误（{type(error).__name__}）。设置 ZHIJIAN_DEBUG=1 可查看详细信息。\n"
+        )
         return 1
     return result

@@ -36,17 +36,28 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     end.add_argument("--months", required=True, type=int, help="刑期月数")
     end.add_argument("--days", type=int, default=0, help="另加日数")
     end.add_argument("--credit-days", type=int, default=0, help="先行羁押折抵日数")
-    end.add_argument("--month-end", choices=[m.value for m in MonthEnd], default="rollover",
-                     help=MONTH_END_HELP)
+    end.add_argument(
+        "--month-end", choices=[m.value for m in MonthEnd], default="rollover", help=MONTH_END_HELP
+    )
     end.set_defaults(handler=run_term_end)
 
     rule_check = sub.add_parser("check", help="按减刑、假释规则审查一次提请")
-    rule_check.add_argument("--json", required=True, dest="json_file", metavar="FILE",
-                            help="描述罪犯与本次提请的 JSON 文件（- 表示标准输入）")
-    rule_check.add_argument("--month-end", choices=[m.value for m in MonthEnd], default="rollover",
-                            help=MONTH_END_HELP)
-    rule_check.add_argument("--reduction-method", choices=[m.value for m in ReductionMethod],
-                            default="restart", help=METHOD_HELP)
+    rule_check.add_argument(
+        "--json",
+        required=True,
+        dest="json_file",
+        metavar="FILE",
+        help="描述罪犯与本次提请的 JSON 文件（- 表示标准输入）",
+    )
+    rule_check.add_argument(
+        "--month-end", choices=[m.value for m in MonthEnd], default="rollover", help=MONTH_END_HELP
+    )
+    rule_check.add_argument(
+        "--reduction-method",
+        choices=[m.value for m in ReductionMethod],
+        default="restart",
+        help=METHOD_HELP,
+    )
     rule_check.set_defaults(handler=run_check)
 
     crime = sub.add_parser("crime", help="查询罪名（含旧罪名、选择性罪名的部分写法）")
@@ -56,14 +67,16 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 def run_id_check(args: argparse.Namespace) -> int:
     result = check_id_number(args.number)
-    print_json({
-        "valid": result.valid,
-        "normalized": result.normalized,
-        "birth_date": result.birth_date.isoformat() if result.birth_date else None,
-        "gender": result.gender,
-        "region_code": result.region_code,
-        "errors": list(result.errors),
-    })
+    print_json(
+        {
+            "valid": result.valid,
+            "normalized": result.normalized,
+            "birth_date": result.birth_date.isoformat() if result.birth_date else None,
+            "gender": result.gender,
+            "region_code": result.region_code,
+            "errors": list(result.errors),
+        }
+    )
     return 0
 
 
@@ -74,8 +87,13 @@ def run_parse_sentence(args: argparse.Namespace) -> int:
 
 def run_term_end(args: argparse.Namespace) -> int:
     start = parse_date(args.start, "--start（刑期起日）")
-    end = term_end(start, args.months, days=args.days, credit_days=args.credit_days,
-                   month_end=MonthEnd(args.month_end))
+    end = term_end(
+        start,
+        args.months,
+        days=args.days,
+        credit_days=args.credit_days,
+        month_end=MonthEnd(args.month_end),
+    )
     print_json({"term_end": end.isoformat()})
     return 0
 
@@ -92,7 +110,9 @@ def _read_json(name: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise UsageError(f"JSON 格式错误（第{error.lineno}行第{error.colno}列）：{error.msg}") from None
+        raise UsageError(
+            f"JSON 格式错误（第{error.lineno}行第{error.colno}列）：{error.msg}"
+        ) from None
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -104,13 +124,15 @@ def run_check(args: argparse.Namespace) -> int:
 def run_crime(args: argparse.Namespace) -> int:
     resolved = resolve_crime(args.name)
     crime = resolved.crime
-    print_json({
-        "written": resolved.written,
-        "name": crime.name,
-        "how": resolved.how,
-        "article": crime.article,
-        "chapter": crime.chapter,
-        "section": crime.section,
-        "groups": sorted(crime_groups(crime.name)),
-    })
+    print_json(
+        {
+            "written": resolved.written,
+            "name": crime.name,
+            "how": resolved.how,
+            "article": crime.article,
+            "chapter": crime.chapter,
+            "section": crime.section,
+            "groups": sorted(crime_groups(crime.name)),
+        }
+    )
     return 0

@@ -27,7 +27,9 @@ DOCUMENTS: dict[str, Document] = {
     for doc in (
         Document("刑法", "中华人民共和国刑法", None, "criminal-law.md"),
         Document("刑事诉讼法", "中华人民共和国刑事诉讼法", None, "criminal-procedure-law-2018.md"),
-        Document("社区矫正法", "中华人民共和国社区矫正法", None, "community-corrections-law-2019.md"),
+        Document(
+            "社区矫正法", "中华人民共和国社区矫正法", None, "community-corrections-law-2019.md"
+        ),
         Document(
             "减刑假释规定",
             "最高人民法院关于办理减刑、假释案件具体应用法律的规定",

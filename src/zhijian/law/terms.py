@@ -48,7 +48,9 @@ DEFAULT_REDUCTION_METHOD = ReductionMethod.RESTART
 
 MONTH_END_LABELS = {
     MonthEnd.ROLLOVER: "无对应日的，期间至该月末日止（1月31日起一个月，至2月末日止）",
-    MonthEnd.CLAMP: "无对应日的，以该月末日为对应日，期间至其前一日止（1月31日起一个月，至2月27日止）",
+    MonthEnd.CLAMP: (
+        "无对应日的，以该月末日为对应日，期间至其前一日止（1月31日起一个月，至2月27日止）"
+    ),
 }
 REDUCTION_METHOD_LABELS = {
     ReductionMethod.RESTART: "起日重算：以刑期起日和减刑后的总月数重新计算刑期止日",

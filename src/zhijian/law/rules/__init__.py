@@ -93,11 +93,17 @@ def _notes(case: Case) -> list[str]:
     if case.proposal.proposal_date < SUPPLEMENT_IN_FORCE and case.former_state_functionary:
         notes.append("报请日期早于法释〔2019〕6号施行日（2019-06-01），未适用该补充规定")
     if supplement_applies(case) and case.proposal.is_parole:
-        notes.append("贪污贿赂罪原国家工作人员适用假释应当从严掌握（法释〔2019〕6号第六条），内核不量化此项")
+        notes.append(
+            "贪污贿赂罪原国家工作人员适用假释应当从严掌握（法释〔2019〕6号第六条），内核不量化此项"
+        )
     if len(case.crimes) > 1 and not case.crime_terms:
-        notes.append("数罪并罚而未提供各罪刑期（crime_terms），涉及暴力犯罪“十年以上”的判断按决定执行的刑期计算")
+        notes.append(
+            "数罪并罚而未提供各罪刑期（crime_terms），涉及暴力犯罪“十年以上”的判断按决定执行的刑期计算"
+        )
     for change in case.history:
         if change.served_date_assumed:
-            notes.append(f"{change.decision_date}的{change.type}裁定缺少送达日期，按裁定日期计算间隔")
+            notes.append(
+                f"{change.decision_date}的{change.type}裁定缺少送达日期，按裁定日期计算间隔"
+            )
     notes.append("是否确有悔改表现、立功、没有再犯罪的危险等事实由输入提供，内核不作认定")
     return notes

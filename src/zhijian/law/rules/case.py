@@ -151,7 +151,9 @@ def _parse_change(data: Mapping[str, Any], index: int) -> Change:
     if kind == "减刑" and change.months is None:
         raise LawInputError(f"history 第{index}项为减刑，缺少 months（减刑月数）")
     if kind in CONVERSIONS_TO_FIXED and change.new_term_months is None:
-        raise LawInputError(f"history 第{index}项为{kind}，缺少 new_term_months（减为有期徒刑月数）")
+        raise LawInputError(
+            f"history 第{index}项为{kind}，缺少 new_term_months（减为有期徒刑月数）"
+        )
     if change.served_date < change.decision_date:
         raise LawInputError(f"history 第{index}项的送达日期早于裁定日期")
     return change
@@ -233,7 +235,9 @@ def parse_case(data: Any) -> Case:
         history=tuple(sorted(history, key=lambda c: c.decision_date)),
         proposal=_parse_proposal(data.get("proposal")),
         former_state_functionary=_bool(data, "former_state_functionary", "原国家工作人员"),
-        drug_ringleader_or_repeat=_bool(data, "drug_ringleader_or_repeat", "毒品集团首要分子或毒品再犯"),
+        drug_ringleader_or_repeat=_bool(
+            data, "drug_ringleader_or_repeat", "毒品集团首要分子或毒品再犯"
+        ),
         organized_violence=_bool(data, "organized_violence", "有组织的暴力性犯罪"),
         lenient_category=_bool(data, "lenient_category", "未成年、老病残从宽"),
         crime_terms=_parse_crime_terms(data.get("crime_terms")),

@@ -22,18 +22,60 @@ AMENDMENT_IX_IN_FORCE = date(2015, 11, 1)
 SUPPLEMENT_IN_FORCE = date(2019, 6, 1)
 
 # 第六条第二款: a single reduction of a fixed term, by basis.
-GENERAL_CAPS = {"悔改表现": 9, "立功": 9, "悔改表现并立功": 12, "重大立功": 18, "悔改表现并重大立功": 24}
+GENERAL_CAPS = {
+    "悔改表现": 9,
+    "立功": 9,
+    "悔改表现并立功": 12,
+    "重大立功": 18,
+    "悔改表现并重大立功": 24,
+}
 # 补充规定第二条第二款 (悔改表现并重大立功 is not listed: the 重大立功 cap applies).
-SUPPLEMENT_CAPS = {"悔改表现": 6, "立功": 6, "悔改表现并立功": 9, "重大立功": 12, "悔改表现并重大立功": 12}
+SUPPLEMENT_CAPS = {
+    "悔改表现": 6,
+    "立功": 6,
+    "悔改表现并立功": 9,
+    "重大立功": 12,
+    "悔改表现并重大立功": 12,
+}
 STRICT_CAP = 12  # 第七、九、十一条: 一次减刑不超过一年有期徒刑
 # The shortest fixed term a life sentence may become, by basis (第八条; 补充规定第三条).
-LIFE_MIN_TERMS = {"悔改表现": 264, "立功": 264, "悔改表现并立功": 252, "重大立功": 240, "悔改表现并重大立功": 228}
-SUPPLEMENT_LIFE_MIN_TERMS = {"悔改表现": 276, "立功": 276, "悔改表现并立功": 264, "重大立功": 252, "悔改表现并重大立功": 252}
+LIFE_MIN_TERMS = {
+    "悔改表现": 264,
+    "立功": 264,
+    "悔改表现并立功": 252,
+    "重大立功": 240,
+    "悔改表现并重大立功": 228,
+}
+SUPPLEMENT_LIFE_MIN_TERMS = {
+    "悔改表现": 276,
+    "立功": 276,
+    "悔改表现并立功": 264,
+    "重大立功": 252,
+    "悔改表现并重大立功": 252,
+}
 STRICT_LIFE_FLOOR = 240  # 第九条: 减刑后的刑期最低不得少于二十年有期徒刑
 # The shortest fixed term after a death-suspended sentence became life (第十条; 补充规定第四条).
-DEATH_MIN_TERMS = {"悔改表现": 300, "立功": 300, "悔改表现并立功": 288, "重大立功": 276, "悔改表现并重大立功": 264}
-STRICT_DEATH_MIN_TERMS = {"悔改表现": 300, "立功": 276, "悔改表现并立功": 276, "重大立功": 276, "悔改表现并重大立功": 276}
-SUPPLEMENT_DEATH_MIN_TERMS = {"悔改表现": 300, "立功": 300, "悔改表现并立功": 294, "重大立功": 288, "悔改表现并重大立功": 288}
+DEATH_MIN_TERMS = {
+    "悔改表现": 300,
+    "立功": 300,
+    "悔改表现并立功": 288,
+    "重大立功": 276,
+    "悔改表现并重大立功": 264,
+}
+STRICT_DEATH_MIN_TERMS = {
+    "悔改表现": 300,
+    "立功": 276,
+    "悔改表现并立功": 276,
+    "重大立功": 276,
+    "悔改表现并重大立功": 276,
+}
+SUPPLEMENT_DEATH_MIN_TERMS = {
+    "悔改表现": 300,
+    "立功": 300,
+    "悔改表现并立功": 294,
+    "重大立功": 288,
+    "悔改表现并重大立功": 288,
+}
 
 
 @dataclass(frozen=True)
@@ -50,7 +92,9 @@ class Limits:
     cap_citation: Citation | None
     min_new_term: int | None  # shortest fixed term a life sentence may be reduced to
     min_new_term_citation: Citation | None
-    major_merit_exempt: Citation | None  # 重大立功 exempts start and interval (where the text says so)
+    major_merit_exempt: (
+        Citation | None
+    )  # 重大立功 exempts start and interval (where the text says so)
     major_merit_may_shorten: Citation | None  # 重大立功 may shorten the interval (第十四条)
 
 
@@ -128,6 +172,10 @@ def _s(article: int, paragraph: int | None = None, quote: str | None = None) -> 
     return Citation(SUPP, article, paragraph, quote=quote)
 
 
+SUPPLEMENT_START_LONG = _s(2, 1, "被判处十年以上有期徒刑，符合减刑条件的，执行三年以上方可减刑")
+SUPPLEMENT_START = _s(2, 1, "被判处不满十年有期徒刑，符合减刑条件的，执行二年以上方可减刑")
+
+
 def limits_for(case: Case, state: State) -> Limits:
     """The limits for the proposal in ``case`` given the sentence as it stands."""
     if state.form == FIXED:
@@ -160,7 +208,7 @@ def _fixed_original(case: Case) -> Limits:
             tier="法释〔2019〕6号（贪污贿赂罪原国家工作人员）",
             start_months=36 if long else 24,
             start_anchor=start,
-            start_citation=_s(2, 1, "执行三年以上方可减刑" if long else "执行二年以上方可减刑"),
+            start_citation=SUPPLEMENT_START_LONG if long else SUPPLEMENT_START,
             interval_months=24 if long else 18,
             interval_citation=_s(2, 3),
             cap_months=SUPPLEMENT_CAPS[basis],
@@ -231,12 +279,18 @@ def _strict_life_or_death(case: Case) -> list[str]:
 def _fixed_after_life(case: Case) -> Limits:
     basis = case.proposal.basis or "悔改表现"
     if supplement_applies(case):
-        return _after_conversion("法释〔2019〕6号（无期减为有期后）", SUPPLEMENT_CAPS[basis],
-                                 _s(3, 3), _s(3, 3), _s(5))
+        return _after_conversion(
+            "法释〔2019〕6号（无期减为有期后）", SUPPLEMENT_CAPS[basis], _s(3, 3), _s(3, 3), _s(5)
+        )
     reasons = _strict_life_or_death(case)
     if reasons:
-        return _after_conversion(f"从严（第九条：{'、'.join(reasons)}）",
-                                 min(GENERAL_CAPS[basis], STRICT_CAP), _c(9, 1), _c(9, 1), _c(9, 2))
+        return _after_conversion(
+            f"从严（第九条：{'、'.join(reasons)}）",
+            min(GENERAL_CAPS[basis], STRICT_CAP),
+            _c(9, 1),
+            _c(9, 1),
+            _c(9, 2),
+        )
     return _after_conversion("一般（第八条）", GENERAL_CAPS[basis], _c(8, 1), _c(8, 1), _c(8, 2))
 
 
@@ -249,14 +303,21 @@ def _fixed_after_death(case: Case) -> Limits:
 
         return replace(limits, major_merit_may_shorten=_c(14, quote="间隔时间可以适当缩短"))
     if supplement_applies(case):
-        return _after_conversion("法释〔2019〕6号（死缓减为有期后）", SUPPLEMENT_CAPS[basis],
-                                 _s(4, 3), _s(4, 3), _s(5))
+        return _after_conversion(
+            "法释〔2019〕6号（死缓减为有期后）", SUPPLEMENT_CAPS[basis], _s(4, 3), _s(4, 3), _s(5)
+        )
     reasons = _strict_life_or_death(case)
     if reasons:
-        return _after_conversion(f"从严（第十一条：{'、'.join(reasons)}）",
-                                 min(GENERAL_CAPS[basis], STRICT_CAP), _c(11), _c(11), None)
-    return _after_conversion("一般（第十条第二款，比照第八条）", GENERAL_CAPS[basis],
-                             _c(10, 2), _c(8, 1), _c(8, 2))
+        return _after_conversion(
+            f"从严（第十一条：{'、'.join(reasons)}）",
+            min(GENERAL_CAPS[basis], STRICT_CAP),
+            _c(11),
+            _c(11),
+            None,
+        )
+    return _after_conversion(
+        "一般（第十条第二款，比照第八条）", GENERAL_CAPS[basis], _c(10, 2), _c(8, 1), _c(8, 2)
+    )
 
 
 def _after_conversion(
@@ -314,16 +375,35 @@ def _life_conversion(case: Case, state: State) -> Limits:
     basis = case.proposal.basis or "悔改表现"
     anchor = state.life_start
     if supplement_applies(case):
-        return _conversion("法释〔2019〕6号（无期徒刑）", 48, anchor, _s(3, 1),
-                           SUPPLEMENT_LIFE_MIN_TERMS[basis], _s(3, 2), _s(5))
+        return _conversion(
+            "法释〔2019〕6号（无期徒刑）",
+            48,
+            anchor,
+            _s(3, 1),
+            SUPPLEMENT_LIFE_MIN_TERMS[basis],
+            _s(3, 2),
+            _s(5),
+        )
     reasons = _strict_life_or_death(case)
     if reasons:
-        return _conversion(f"从严（第九条：{'、'.join(reasons)}）", 36, anchor,
-                           _c(9, 1, "执行三年以上方可减刑"),
-                           max(LIFE_MIN_TERMS[basis], STRICT_LIFE_FLOOR),
-                           _c(9, 1, "减刑后的刑期最低不得少于二十年有期徒刑"), _c(9, 2))
-    return _conversion("一般（第八条）", 24, anchor, _c(8, 1, "执行二年以上，可以减刑"),
-                       LIFE_MIN_TERMS[basis], _c(8, 1), _c(8, 2))
+        return _conversion(
+            f"从严（第九条：{'、'.join(reasons)}）",
+            36,
+            anchor,
+            _c(9, 1, "执行三年以上方可减刑"),
+            max(LIFE_MIN_TERMS[basis], STRICT_LIFE_FLOOR),
+            _c(9, 1, "减刑后的刑期最低不得少于二十年有期徒刑"),
+            _c(9, 2),
+        )
+    return _conversion(
+        "一般（第八条）",
+        24,
+        anchor,
+        _c(8, 1, "执行二年以上，可以减刑"),
+        LIFE_MIN_TERMS[basis],
+        _c(8, 1),
+        _c(8, 2),
+    )
 
 
 def _death_life_conversion(case: Case, state: State) -> Limits:
@@ -332,15 +412,42 @@ def _death_life_conversion(case: Case, state: State) -> Limits:
     basis = case.proposal.basis or "悔改表现"
     anchor = state.life_start
     if case.limited_reduction:
-        return _conversion("限制减刑（第十三条）", 60, anchor, _c(13, quote="执行五年以上方可减刑"),
-                           STRICT_DEATH_MIN_TERMS[basis], _c(11), None)
+        return _conversion(
+            "限制减刑（第十三条）",
+            60,
+            anchor,
+            _c(13, quote="执行五年以上方可减刑"),
+            STRICT_DEATH_MIN_TERMS[basis],
+            _c(11),
+            None,
+        )
     if supplement_applies(case):
-        return _conversion("法释〔2019〕6号（死刑缓期执行）", 48, anchor, _s(4, 1),
-                           SUPPLEMENT_DEATH_MIN_TERMS[basis], _s(4, 2), _s(5))
+        return _conversion(
+            "法释〔2019〕6号（死刑缓期执行）",
+            48,
+            anchor,
+            _s(4, 1),
+            SUPPLEMENT_DEATH_MIN_TERMS[basis],
+            _s(4, 2),
+            _s(5),
+        )
     reasons = _strict_life_or_death(case)
     if reasons:
-        return _conversion(f"从严（第十一条：{'、'.join(reasons)}）", 36, anchor,
-                           _c(11, quote="执行三年以上方可减刑"), STRICT_DEATH_MIN_TERMS[basis],
-                           _c(11, quote="一般减为二十五年有期徒刑"), None)
-    return _conversion("一般（第十条）", 36, anchor, _c(10, 1, "执行三年以上方可减刑"),
-                       DEATH_MIN_TERMS[basis], _c(10, 1), None)
+        return _conversion(
+            f"从严（第十一条：{'、'.join(reasons)}）",
+            36,
+            anchor,
+            _c(11, quote="执行三年以上方可减刑"),
+            STRICT_DEATH_MIN_TERMS[basis],
+            _c(11, quote="一般减为二十五年有期徒刑"),
+            None,
+        )
+    return _conversion(
+        "一般（第十条）",
+        36,
+        anchor,
+        _c(10, 1, "执行三年以上方可减刑"),
+        DEATH_MIN_TERMS[basis],
+        _c(10, 1),
+        None,
+    )

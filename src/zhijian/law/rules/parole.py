@@ -44,11 +44,16 @@ def prohibition(case: Case) -> Finding | None:
             sentence = f"有期徒刑{months_text(_violent_months(case))}"
         else:
             sentence = case.penalty
-        citations = (BAR_STATUTE, BAR_SPC) if case.penalty != "死刑缓期二年执行" else (
-            BAR_STATUTE, BAR_SPC, BAR_DEATH)
-        return Finding("parole.prohibited",
-                       f"因{crimes}被判处{sentence}（十年以上有期徒刑、无期徒刑或死缓），不得假释",
-                       citations)
+        citations = (
+            (BAR_STATUTE, BAR_SPC)
+            if case.penalty != "死刑缓期二年执行"
+            else (BAR_STATUTE, BAR_SPC, BAR_DEATH)
+        )
+        return Finding(
+            "parole.prohibited",
+            f"因{crimes}被判处{sentence}（十年以上有期徒刑、无期徒刑或死缓），不得假释",
+            citations,
+        )
     return None
 
 
@@ -62,15 +67,26 @@ def min_served_date(case: Case, state: State) -> tuple[date, str, tuple[Citation
     month_end = state.options.month_end
     if case.penalty == FIXED:
         term = case.term_months or 0
-        served = completed_on(case.execution_start_date, term // 2, days=15 * (term % 2),
-                              credit_days=case.pretrial_detention_days, month_end=month_end)
-        return (served, f"执行原判刑期{months_text(term)}的二分之一（先行羁押"
-                f"{case.pretrial_detention_days}日折抵；半个月按十五日计）",
-                (SERVED_STATUTE, SERVED_FIXED))
+        served = completed_on(
+            case.execution_start_date,
+            term // 2,
+            days=15 * (term % 2),
+            credit_days=case.pretrial_detention_days,
+            month_end=month_end,
+        )
+        return (
+            served,
+            f"执行原判刑期{months_text(term)}的二分之一（先行羁押"
+            f"{case.pretrial_detention_days}日折抵；半个月按十五日计）",
+            (SERVED_STATUTE, SERVED_FIXED),
+        )
     if case.penalty == LIFE:
         served = completed_on(case.judgment_effective_date, 156, month_end=month_end)
-        return served, "无期徒刑自判决生效之日起实际执行十三年", (
-            Citation("刑法", 81, 1, quote="实际执行十三年以上"), SERVED_LIFE)
+        return (
+            served,
+            "无期徒刑自判决生效之日起实际执行十三年",
+            (Citation("刑法", 81, 1, quote="实际执行十三年以上"), SERVED_LIFE),
+        )
     assert state.suspension_end is not None
     served = completed_on(state.suspension_end, 180, month_end=month_end)
     return served, "死刑缓期执行期满之日起实际执行十五年", (SERVED_DEATH,)
@@ -103,13 +119,18 @@ def check_parole(case: Case, state: State) -> list[Finding]:
     proposed = case.proposal.proposal_date
     served, what, citations = min_served_date(case, state)
     if proposed < served:
-        findings.append(Finding("parole.min_served",
-                                f"报请日期{proposed}未满{what}，最早为{served}", citations))
+        findings.append(
+            Finding("parole.min_served", f"报请日期{proposed}未满{what}，最早为{served}", citations)
+        )
     if case.property_unpaid_with_ability:
         extra = (Citation(SUPP, 1, quote="不予假释"),) if supplement_applies(case) else ()
-        findings.append(Finding("parole.property",
-                                "生效裁判中有财产性判项，罪犯确有履行能力而不履行或者不全部履行，不予假释",
-                                (PROPERTY, PROPERTY_2024, *extra)))
+        findings.append(
+            Finding(
+                "parole.property",
+                "生效裁判中有财产性判项，罪犯确有履行能力而不履行或者不全部履行，不予假释",
+                (PROPERTY, PROPERTY_2024, *extra),
+            )
+        )
     findings += _check_interval(case, state)
     return findings
 
@@ -121,14 +142,21 @@ def _check_interval(case: Case, state: State) -> list[Finding]:
     earliest, interval = due
     last = _last_reduction(case)
     assert last is not None
-    message = (f"报请日期{case.proposal.proposal_date}距上次减刑裁定送达之日{last[1]}不足"
-               f"{months_text(interval)}，最早为{earliest}")
+    message = (
+        f"报请日期{case.proposal.proposal_date}距上次减刑裁定送达之日{last[1]}不足"
+        f"{months_text(interval)}，最早为{earliest}"
+    )
     end = state.term_end()
     left = remaining_term(end, last[1], state.options.month_end) if end else None
     if left is not None and left.months < 24:
-        return [Finding("parole.interval_after_reduction",
-                        message + f"；减刑后余刑{left}不足二年，法院可以适当缩短间隔时间，须审查缩短理由",
-                        (INTERVAL, INTERVAL_SHORTENED), NOTICE)]
+        return [
+            Finding(
+                "parole.interval_after_reduction",
+                message + f"；减刑后余刑{left}不足二年，法院可以适当缩短间隔时间，须审查缩短理由",
+                (INTERVAL, INTERVAL_SHORTENED),
+                NOTICE,
+            )
+        ]
     return [Finding("parole.interval_after_reduction", message, (INTERVAL,))]
 
 

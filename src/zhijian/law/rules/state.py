@@ -115,4 +115,3 @@ def _convert_to_fixed(state: State, change: Change) -> State:
         last_change=change,
         converted_by=change,
     )
-
