@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from zhijian import __version__
 from zhijian.law.errors import LawInputError
+from zhijian.warehouse.errors import WarehouseError
 
 EXIT_BAD_INPUT = 2
 
@@ -52,7 +53,7 @@ def print_json(value: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from zhijian.cli import law
+    from zhijian.cli import data, imports, law
 
     parser = ChineseArgumentParser(
         prog="zhijian", description="智慧执检：刑事执行检察大数据法律监督平台"
@@ -62,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="命令", parser_class=ChineseArgumentParser
     )
     commands.required = True
+    imports.add_init_command(commands)
     law.register(commands)
+    data.register(commands)
     return parser
 
 
@@ -72,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result: int = args.handler(args)
-    except (LawInputError, UsageError) as error:
+    except (LawInputError, WarehouseError, UsageError) as error:
         sys.stderr.write(f"错误：{error}\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

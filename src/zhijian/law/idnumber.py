@@ -13,10 +13,10 @@ from datetime import date
 
 from zhijian.law.errors import LawInputError
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
 # Province-level codes of GB/T 2260 (71 台湾, 81 香港, 82 澳门 included).
-_PROVINCES = frozenset({
+PROVINCE_CODES = frozenset({
     "11", "12", "13", "14", "15",
     "21", "22", "23",
     "31", "32", "33", "34", "35", "36", "37",
@@ -57,8 +57,8 @@ def checksum_char(first17: str) -> str:
     """The check character for the first 17 digits (ISO 7064 MOD 11-2)."""
     if not (len(first17) == 17 and first17.isascii() and first17.isdigit()):
         raise LawInputError(f"身份号码前17位应为数字：{first17}")
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
 
 
 def check_id_number(text: str, today: date | None = None) -> IdCheck:
@@ -123,7 +123,7 @@ def _insert_century(number15: str) -> str:
 
 
 def _region_errors(full: str) -> list[str]:
-    if full[:2] not in _PROVINCES:
+    if full[:2] not in PROVINCE_CODES:
         return [f"行政区划代码无效：{full[:2]}"]
     return []
 

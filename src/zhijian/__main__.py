@@ -1,3 +1,5 @@
+"""``python -m zhijian`` is the ``zhijian`` command."""
+
 from __future__ import annotations
 
 import sys

@@ -1,0 +1,158 @@
+"""Import speed and memory: a benefit_payments CSV through ``zhijian data import``, next to
+PostgreSQL's COPY of the same file on the same machine.
+
+    .venv/bin/python benchmarks/ingest.py [--rows 5000000] [--keep DIR]
+
+Prints rows/s and peak memory of the import (a child process, so its peak is its own),
+the same for a re-import of the unchanged file, and the COPY baseline with the ratio.
+Goal: ≥ 1 million rows/s with validation, peak memory under 2 GB. The PostgreSQL part
+needs a server at $BENCH_PG (default host=127.0.0.1 user=postgres dbname=test) and is
+skipped with a note when none answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from zhijian.warehouse.validate import install_macros, sql_literal
+
+BENEFITS = ["城镇职工基本养老金", "城乡居民基本养老金", "最低生活保障金", "高龄津贴"]
+
+
+def make_csv(path: Path, rows: int) -> None:
+    """Synthetic payments: people with valid ID numbers, one payment per person, benefit
+    and month; written by DuckDB so that making the file is not what is measured."""
+    con = duckdb.connect()
+    install_macros(con)
+    months = 24
+    people = rows // months + 1
+    benefits = "[" + ", ".join(sql_literal(b) for b in BENEFITS) + "]"
+    con.execute(
+        f"""
+        COPY (
+          WITH person AS (
+            SELECT i,
+                   '3701' || lpad(CAST(2 + i % 20 AS VARCHAR), 2, '0')
+                   || strftime(DATE '1940-01-01' + CAST(i % 20000 AS INTEGER), '%Y%m%d')
+                   || lpad(CAST(i % 997 AS VARCHAR), 3, '0') AS body
+            FROM range({people}) t(i)
+          ), payments AS (
+            SELECT body || zj_id_check_char(body) AS id_number,
+                   '测试' || CAST(i % 1000 AS VARCHAR) AS name,
+                   {benefits}[1 + i % 4] AS benefit_type,
+                   strftime(DATE '2023-01-01' + INTERVAL (m) MONTH, '%Y-%m') AS month,
+                   '发放' AS kind,
+                   CAST(1000 + (i * 7 + m) % 3000 AS DECIMAL(18, 2)) AS amount_yuan,
+                   '3701' || lpad(CAST(2 + i % 20 AS VARCHAR), 2, '0') AS paying_region_code,
+                   row_number() OVER () AS n
+            FROM person, range({months}) r(m)
+          )
+          SELECT id_number, name, benefit_type, month, kind, amount_yuan, paying_region_code
+          FROM payments WHERE n <= {rows}
+        ) TO {sql_literal(str(path))} (HEADER, DELIMITER ',')
+        """
+    )
+
+
+def run_import(csv: Path, home: Path) -> tuple[float, float, str]:
+    """Seconds and peak MB of one ``zhijian data import`` in a child process."""
+    env = dict(os.environ, ZHIJIAN_HOME=str(home))
+    command = [
+        sys.executable,
+        "-m",
+        "zhijian",
+        "data",
+        "import",
+        "benefit_payments",
+        str(csv),
+        "--json",
+    ]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    output = process.stdout.read().decode() if process.stdout else ""
+    if status != 0:
+        error = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"import failed: {error}")
+    return seconds, usage.ru_maxrss / 1024, output
+
+
+def run_copy(csv: Path, dsn: str) -> float | None:
+    """Seconds for PostgreSQL's COPY of the same file into a typed table, or None."""
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    try:
+        connection = psycopg.connect(dsn, connect_timeout=3)
+    except psycopg.OperationalError:
+        return None
+    with connection, connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_benefit_payments")
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_benefit_payments (id_number text, name text, "
+            "benefit_type text, month text, kind text, amount_yuan numeric(18,2), "
+            "paying_region_code text)"
+        )
+        started = time.perf_counter()
+        with (
+            cursor.copy("COPY bench_benefit_payments FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            csv.open("rb") as handle,
+        ):
+            while block := handle.read(1 << 20):
+                copy.write(block)
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_benefit_payments")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--keep", type=Path, help="keep the files in this folder")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="zhijian-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    csv = folder / "benefit_payments.csv"
+    started = time.perf_counter()
+    make_csv(csv, args.rows)
+    print(
+        f"generated {args.rows:,} rows ({csv.stat().st_size / 1e6:.0f} MB) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    home = folder / "home"
+    seconds, peak, output = run_import(csv, home)
+    print(
+        f"zhijian import:    {seconds:6.2f} s  {args.rows / seconds:12,.0f} rows/s  "
+        f"peak {peak:6.0f} MB"
+    )
+    print(f"  summary: {output.strip()}")
+    again, peak_again, output = run_import(csv, home)
+    print(
+        f"re-import (same):  {again:6.2f} s  {args.rows / again:12,.0f} rows/s  "
+        f"peak {peak_again:6.0f} MB"
+    )
+    dsn = os.environ.get("BENCH_PG", "host=127.0.0.1 user=postgres dbname=test")
+    copy = run_copy(csv, dsn)
+    if copy is None:
+        print("PostgreSQL COPY:   skipped (no server answered)")
+    else:
+        print(
+            f"PostgreSQL COPY:   {copy:6.2f} s  {args.rows / copy:12,.0f} rows/s  (no validation)"
+        )
+        print(f"ratio zhijian/COPY speed: {copy / seconds:.2f}")
+    print(f"this process peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Reading the warehouse for compute: a DuckDB connection with one view per dataset over
+the current files of its Delta table, locked down so that a query can read those files
+and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from zhijian.warehouse import storage
+from zhijian.warehouse.errors import WarehouseError
+from zhijian.warehouse.standard import DATASETS
+from zhijian.warehouse.validate import sql_literal
+from zhijian.warehouse.workspace import Workspace
+
+LOG_TABLES = {
+    storage.BATCHES: storage.BATCH_SCHEMA,
+    storage.ISSUES: storage.ISSUE_SCHEMA,
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A read-only view of the warehouse and the table versions it reads (None for a
+    dataset never imported: its view is empty)."""
+
+    connection: duckdb.DuckDBPyConnection
+    versions: dict[str, int | None]
+
+
+def connect(workspace: Workspace | None = None, *, memory_limit: str = "2GB") -> Snapshot:
+    """A DuckDB connection with a view per dataset (and ``_import_batches``,
+    ``_row_issues``), external access disabled except for the tables' current files."""
+    workspace = workspace or Workspace.from_environment()
+    con = duckdb.connect(":memory:")
+    versions: dict[str, int | None] = {}
+    allowed: list[str] = []
+    tables = {name: ds.arrow_schema() for name, ds in DATASETS.items()} | LOG_TABLES
+    for name, schema in tables.items():
+        path = workspace.table_path(name)
+        files = storage.current_files(path)
+        versions[name] = storage.table_version(path)
+        _create_view(con, name, schema, files)
+        allowed += files
+    con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
+    con.execute("SET allowed_paths = [" + ", ".join(sql_literal(f) for f in allowed) + "]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return Snapshot(con, versions)
+
+
+def _create_view(
+    con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema, files: list[str]
+) -> None:
+    if files:
+        listed = ", ".join(sql_literal(f) for f in files)
+        con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{listed}])')
+        return
+    empty = schema.empty_table()
+    con.register(f"_empty_{name}", empty)
+    con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "_empty_{name}"')
+
+
+def check_read_only(sql: str) -> None:
+    """Exactly one query statement (SELECT, WITH … SELECT, UNION …); anything else is
+    refused with a Chinese message."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+    except ParseError as error:
+        raise WarehouseError(
+            f"SQL 语法错误：{error.errors[0]['description'] if error.errors else error}"
+        ) from None
+    if len(statements) != 1:
+        raise WarehouseError(f"只能执行一条查询语句，收到 {len(statements)} 条")
+    if not isinstance(statements[0], exp.Query):
+        raise WarehouseError("只允许只读的 SELECT 查询")
+
+
+def run_query(
+    sql: str, workspace: Workspace | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one read-only query over the warehouse; returns column names and rows."""
+    check_read_only(sql)
+    snapshot = connect(workspace)
+    try:
+        result = snapshot.connection.execute(sql)
+        columns = [d[0] for d in result.description or []]
+        return columns, result.fetchall()
+    except duckdb.Error as error:
+        raise WarehouseError(f"查询失败：{error}") from None
+    finally:
+        snapshot.connection.close()
+
+
+def json_value(value: Any) -> Any:
+    """A query value as JSON can carry it."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,386 @@
+"""Importing a file: stage, check, quarantine, merge into the dataset's Delta table, log.
+
+received = inserted + updated + unchanged + rejected, for every batch. Re-importing the
+same rows changes nothing (no new table version). Only one import runs at a time per
+workspace; a batch whose process died is marked 失败 by the next command that holds the
+workspace lock, and readers never saw any of its rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from deltalake import write_deltalake
+
+from zhijian.warehouse import storage
+from zhijian.warehouse.errors import WarehouseError
+from zhijian.warehouse.readers import StagedFile, load_mapping, stage_file
+from zhijian.warehouse.standard import Dataset, get_dataset, import_order
+from zhijian.warehouse.validate import (
+    FLAG,
+    REJECT,
+    check_query,
+    install_macros,
+    register_crime_names,
+    sql_literal,
+)
+from zhijian.warehouse.workspace import Workspace
+
+Progress = Callable[[int], None]
+SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".jsonl", ".ndjson")
+BATCH_ROWS = 256_000
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    batch_id: str
+    dataset: str
+    file_name: str
+    received: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    flagged: int
+    unknown_columns: tuple[str, ...] = field(default=())
+    version_before: int | None = None
+    version_after: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["unknown_columns"] = list(self.unknown_columns)
+        return data
+
+
+def new_batch_id() -> str:
+    return storage.now().strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_file(
+    dataset_name: str,
+    path: Path,
+    *,
+    workspace: Workspace | None = None,
+    mapping_path: Path | None = None,
+    source: str | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import one file into ``dataset_name``; WarehouseError if it cannot be read at all."""
+    workspace = workspace or Workspace.from_environment()
+    dataset = get_dataset(dataset_name)
+    if not path.is_file():
+        raise WarehouseError(f"文件不存在：{path}")
+    mapping = load_mapping(mapping_path) if mapping_path else None
+    with workspace.lock():
+        storage.fail_stale_batches(workspace)
+        batch_id = new_batch_id()
+        version_before = storage.table_version(workspace.table_path(dataset.name))
+        storage.record_batch_start(
+            workspace,
+            {
+                "batch_id": batch_id,
+                "dataset": dataset.name,
+                "file_name": path.name,
+                "file_sha256": file_sha256(path),
+                "source": source,
+                "status": storage.RUNNING,
+                "version_before": version_before,
+                "started_at": storage.now(),
+            },
+        )
+        try:
+            staged = stage_file(
+                path, dataset, workspace.staging_dir(batch_id), mapping=mapping, progress=progress
+            )
+            summary = _check_and_store(workspace, dataset, staged, batch_id, path.name, source)
+        except Exception as error:
+            message = str(error) if isinstance(error, WarehouseError) else "内部错误"
+            storage.record_batch_end(
+                workspace,
+                batch_id,
+                {"status": storage.FAILED, "finished_at": storage.now(), "message": message},
+            )
+            raise
+        finally:
+            workspace.remove_staging(batch_id)
+        summary = ImportSummary(**{**asdict(summary), "version_before": version_before})
+        storage.record_batch_end(workspace, batch_id, _batch_values(summary))
+        return summary
+
+
+def _batch_values(summary: ImportSummary) -> dict[str, Any]:
+    return {
+        "status": storage.SUCCEEDED,
+        "received": summary.received,
+        "inserted": summary.inserted,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "rejected": summary.rejected,
+        "flagged": summary.flagged,
+        "unknown_columns": "、".join(summary.unknown_columns) or None,
+        "version_after": summary.version_after,
+        "finished_at": storage.now(),
+    }
+
+
+def _connect(staging: Path) -> duckdb.DuckDBPyConnection:
+    """A disk-backed DuckDB for the check, so large files spill instead of filling memory."""
+    con = duckdb.connect(str(staging / "check.duckdb"))
+    con.execute("SET memory_limit = '1GB'")
+    con.execute(f"SET temp_directory = {sql_literal(str(staging / 'spill'))}")
+    con.execute("SET preserve_insertion_order = false")
+    install_macros(con)
+    return con
+
+
+def _check_and_store(
+    workspace: Workspace,
+    dataset: Dataset,
+    staged: StagedFile,
+    batch_id: str,
+    file_name: str,
+    source: str | None,
+) -> ImportSummary:
+    staged_path = str(staged.path)
+    staged_columns = set(pq.read_schema(staged_path).names)
+    con = _connect(staged.path.parent)
+    try:
+        if "crimes" in dataset.column_names and "crimes" in staged_columns:
+            register_crime_names(con, staged_path)
+        query = check_query(dataset, staged_columns, staged_path)
+        con.execute(f"CREATE TABLE checked AS {query.sql}")
+        rejected_sql = " OR ".join(f'"{c}" IS NOT NULL' for c in query.error_columns) or "FALSE"
+        con.execute("ALTER TABLE checked ADD COLUMN _rejected BOOLEAN")
+        con.execute(f"UPDATE checked SET _rejected = ({rejected_sql})")
+        _find_duplicates(con, dataset)
+        context = (batch_id, dataset.name, file_name)
+        issues = _issues_sql(query.error_columns, query.flag_columns, dataset, context)
+        flagged = _write_issues(workspace, con, issues)
+        counts = _store(workspace, con, dataset, batch_id, source)
+        rejected = con.execute(
+            "SELECT count(*) FROM checked WHERE _rejected OR _duplicate_of IS NOT NULL"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    inserted, updated, unchanged, version_after = counts
+    summary = ImportSummary(
+        batch_id=batch_id,
+        dataset=dataset.name,
+        file_name=file_name,
+        received=staged.rows,
+        inserted=inserted,
+        updated=updated,
+        unchanged=unchanged,
+        rejected=int(rejected[0]),
+        flagged=flagged,
+        unknown_columns=tuple(staged.header.unknown),
+        version_after=version_after,
+    )
+    if (
+        summary.inserted + summary.updated + summary.unchanged + summary.rejected
+        != summary.received
+    ):
+        raise WarehouseError(
+            "内部校验失败：入库、未变更与拒收行数之和不等于收到的行数，本批次未写入"
+        )
+    return summary
+
+
+def _key_list(dataset: Dataset, prefix: str = "") -> str:
+    return ", ".join(f'{prefix}"{k}"' for k in dataset.key)
+
+
+def _find_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
+    """Within the file, the first accepted row of a key wins; later ones are rejected."""
+    keys = _key_list(dataset)
+    con.execute("ALTER TABLE checked ADD COLUMN _duplicate_of BIGINT")
+    join = " AND ".join(f'c."{k}" IS NOT DISTINCT FROM d."{k}"' for k in dataset.key)
+    con.execute(
+        f"""
+        UPDATE checked c SET _duplicate_of = d.first_row
+        FROM (
+            SELECT {keys}, min(_row) AS first_row FROM checked WHERE NOT _rejected
+            GROUP BY {keys} HAVING count(*) > 1
+        ) d
+        WHERE {join} AND NOT c._rejected AND c._row > d.first_row
+        """
+    )
+
+
+def _issues_sql(
+    error_columns: tuple[str, ...],
+    flag_columns: tuple[str, ...],
+    dataset: Dataset,
+    context: tuple[str, str, str],
+) -> str:
+    batch_id, dataset_name, file_name = (sql_literal(v) for v in context)
+    head = f"SELECT {batch_id} AS batch_id, {dataset_name} AS dataset, {file_name} AS file_name"
+    parts = []
+    for columns, action in ((error_columns, REJECT), (flag_columns, FLAG)):
+        if columns:
+            listed = ", ".join(f'"{c}"' for c in columns)
+            parts.append(
+                f"{head}, _row AS row_number, e.column AS column_name, e.value AS value, "
+                f"e.reason AS reason, {sql_literal(action)} AS action FROM "
+                f"(UNPIVOT (SELECT _row, {listed} FROM checked) ON {listed} INTO NAME _col VALUE e)"
+            )
+    key_names = "、".join(dataset.key)
+    key_values = " || '、' || ".join(f"coalesce(CAST(\"{k}\" AS VARCHAR), '')" for k in dataset.key)
+    parts.append(
+        f"{head}, _row AS row_number, {sql_literal(key_names)} AS column_name, "
+        f"{key_values} AS value, '文件内主键重复：与第' || _duplicate_of || '行相同' AS reason, "
+        f"{sql_literal(REJECT)} AS action FROM checked WHERE _duplicate_of IS NOT NULL"
+    )
+    return " UNION ALL ".join(parts)
+
+
+def _write_issues(workspace: Workspace, con: duckdb.DuckDBPyConnection, issues_sql: str) -> int:
+    """Quarantine every rejected and flagged value; returns how many rows were flagged."""
+    con.execute(f"CREATE TABLE issues AS {issues_sql}")
+    counts = con.execute(
+        f"SELECT count(*), count(DISTINCT row_number) FILTER (action = {sql_literal(FLAG)}) "
+        "FROM issues"
+    ).fetchall()[0]
+    if counts[0]:
+        reader = _arrow_reader(
+            con, "SELECT * FROM issues ORDER BY row_number", storage.ISSUE_SCHEMA
+        )
+        storage.append_issues(workspace, reader)
+    return int(counts[1])
+
+
+def _arrow_reader(con: duckdb.DuckDBPyConnection, sql: str, schema: pa.Schema) -> Any:
+    """Stream a query's result as Arrow batches with exactly the table's schema."""
+    reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
+    if reader is None:
+        raise WarehouseError("内部错误：查询没有返回结果")
+    return reader.cast(schema)
+
+
+def _store(
+    workspace: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    dataset: Dataset,
+    batch_id: str,
+    source: str | None,
+) -> tuple[int, int, int, int | None]:
+    """Merge the accepted rows into the table; returns inserted, updated, unchanged and
+    the table version after (unchanged when nothing was written)."""
+    path = workspace.table_path(dataset.name)
+    schema = dataset.arrow_schema()
+    table = storage.ensure_table(path, schema)
+    con.execute(f"CREATE TABLE accepted AS {_accepted_sql(dataset, source)}")
+    files = storage.current_files(path)
+    con.execute(f"CREATE TABLE changes AS {_diff_sql(dataset, files)}")
+    counts = dict(con.execute("SELECT _change, count(*) FROM changes GROUP BY _change").fetchall())
+    inserted, updated = int(counts.get("insert", 0)), int(counts.get("update", 0))
+    unchanged = int(counts.get("same", 0))
+    if inserted or updated:
+        _write_changes(con, dataset, table, schema, batch_id, updated > 0)
+    return inserted, updated, unchanged, storage.table_version(path)
+
+
+def _accepted_sql(dataset: Dataset, source: str | None) -> str:
+    columns = []
+    for name in dataset.column_names:
+        if name == "source_system" and source:
+            columns.append(f'coalesce("source_system", {sql_literal(source)}) AS "source_system"')
+        else:
+            columns.append(f'"{name}"')
+    if "id_number_valid" in dataset.arrow_schema().names:
+        columns.append("id_number_valid")
+    return f"SELECT {', '.join(columns)} FROM checked WHERE NOT _rejected AND _duplicate_of IS NULL"
+
+
+def _compared_columns(dataset: Dataset) -> list[str]:
+    names = list(dataset.column_names)
+    if "id_number_valid" in dataset.arrow_schema().names:
+        names.append("id_number_valid")
+    return names
+
+
+def _diff_sql(dataset: Dataset, files: list[str]) -> str:
+    if not files:
+        return "SELECT a.*, 'insert' AS _change FROM accepted a"
+    file_list = "[" + ", ".join(sql_literal(f) for f in files) + "]"
+    join = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM e."{k}"' for k in dataset.key)
+    same = " AND ".join(f'a."{c}" IS NOT DISTINCT FROM e."{c}"' for c in _compared_columns(dataset))
+    return (
+        f"SELECT a.*, CASE WHEN e._present IS NULL THEN 'insert' "
+        f"WHEN {same} THEN 'same' ELSE 'update' END AS _change "
+        f"FROM accepted a LEFT JOIN (SELECT *, TRUE AS _present FROM read_parquet({file_list})) e "
+        f"ON {join}"
+    )
+
+
+def _write_changes(
+    con: duckdb.DuckDBPyConnection,
+    dataset: Dataset,
+    table: Any,
+    schema: pa.Schema,
+    batch_id: str,
+    has_updates: bool,
+) -> None:
+    selected = []
+    for name in schema.names:
+        if name == "import_batch_id":
+            selected.append(f"{sql_literal(batch_id)} AS import_batch_id")
+        elif name == "imported_at":
+            selected.append("now()::TIMESTAMPTZ AS imported_at")
+        else:
+            selected.append(f'"{name}"')
+    sql = f"SELECT {', '.join(selected)} FROM changes WHERE _change IN ('insert', 'update')"
+    reader = _arrow_reader(con, sql, schema)
+    if not has_updates:
+        write_deltalake(table, reader, mode="append")
+        return
+    predicate = " AND ".join(
+        f't."{k}" = s."{k}"'
+        if dataset.column(k).required
+        else f'(t."{k}" IS NOT DISTINCT FROM s."{k}")'
+        for k in dataset.key
+    )
+    (
+        table.merge(source=reader, predicate=predicate, source_alias="s", target_alias="t")
+        .when_matched_update_all()
+        .when_not_matched_insert_all()
+        .execute()
+    )
+
+
+def import_directory(
+    directory: Path,
+    *,
+    workspace: Workspace | None = None,
+    source: str | None = None,
+    progress: Progress | None = None,
+) -> list[ImportSummary]:
+    """Import every ``<dataset>.<csv|xlsx|parquet|jsonl…>`` in ``directory``, reference
+    data first. Files named after no dataset are left alone and listed in the error if
+    nothing at all matches."""
+    if not directory.is_dir():
+        raise WarehouseError(f"目录不存在：{directory}")
+    files = {p.stem: p for p in sorted(directory.iterdir()) if p.suffix.lower() in SUFFIXES}
+    ordered = [(d.name, files[d.name]) for d in import_order() if d.name in files]
+    if not ordered:
+        raise WarehouseError(f"目录 {directory} 中没有以数据集命名的文件（如 judgments.csv）")
+    return [
+        import_file(name, path, workspace=workspace, source=source, progress=progress)
+        for name, path in ordered
+    ]

@@ -1,0 +1,96 @@
+"""``zhijian init`` and ``zhijian data import | import-dir | batches | rejected | sql``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.warehouse.test_ingest import good_rows, payments_csv
+from zhijian.cli import main
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "home"
+    monkeypatch.setenv("ZHIJIAN_HOME", str(path))
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_init_is_idempotent(capsys: pytest.CaptureFixture[str], home: Path) -> None:
+    assert run(capsys, "init")[0] == 0
+    assert run(capsys, "init")[0] == 0
+    assert (home / "warehouse").is_dir()
+
+
+def test_import_json_summary(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = payments_csv(tmp_path / "p.csv", [*good_rows(2), "bad,row,x,y,z,1,2"])
+    code, out, _ = run(capsys, "data", "import", "benefit_payments", str(path), "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert {
+        k: summary[k]
+        for k in ("dataset", "received", "inserted", "updated", "unchanged", "rejected")
+    } == {
+        "dataset": "benefit_payments",
+        "received": 3,
+        "inserted": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    code, out, _ = run(capsys, "data", "rejected", "--batch", summary["batch_id"], "--json")
+    rows = json.loads(out)
+    assert {r["row_number"] for r in rows} == {4}
+    assert all(r["action"] == "拒收" for r in rows)
+    code, out, _ = run(
+        capsys, "data", "sql", "select count(*) as n from benefit_payments", "--json"
+    )
+    assert json.loads(out) == [{"n": 2}]
+    code, out, _ = run(capsys, "data", "batches")
+    assert "成功" in out and "benefit_payments" in out
+
+
+def test_import_text_summary(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = payments_csv(tmp_path / "p.csv", good_rows(2))
+    code, out, _ = run(capsys, "data", "import", "benefit_payments", str(path))
+    assert code == 0
+    assert "收到 2 行：新增 2，更新 0，未变 0，拒收 0" in out
+
+
+def test_import_dir_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    payments_csv(folder / "benefit_payments.csv", good_rows(2))
+    code, out, _ = run(capsys, "data", "import-dir", str(folder), "--json")
+    assert code == 0
+    assert [s["dataset"] for s in json.loads(out)] == ["benefit_payments"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("data", "import", "benefit_payments", "{missing}"), "文件不存在"),
+        (("data", "import", "nope", "{missing}"), "未知数据集"),
+        (("data", "import", "benefit_payments", "{empty}"), "文件为空"),
+        (("data", "sql", "drop view judgments"), "只允许只读的 SELECT 查询"),
+        (("data", "import-dir", "{missing}"), "目录不存在"),
+    ],
+)
+def test_bad_input_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    filled = [a.format(missing=tmp_path / "missing.csv", empty=empty) for a in args]
+    code, _, err = run(capsys, *filled)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
