@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from zhijian.law.idnumber import check_id_number, checksum_char
 from zhijian.warehouse.standard import Column, ColumnType
-from zhijian.warehouse.validate import install_macros, normalized, split_crimes, with_id_helpers
+from zhijian.warehouse.validate import (
+    install_macros,
+    normalized,
+    split_crimes,
+    sql_literal,
+    with_id_helpers,
+)
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +104,9 @@ ID = Column("id_number", ColumnType.TEXT, "身份证号")
 
 
 def id_row(con: duckdb.DuckDBPyConnection, raw: str) -> tuple[str, str | None]:
-    source = with_id_helpers("(SELECT ?::VARCHAR AS id_number)")
+    source = with_id_helpers(f"(SELECT {sql_literal(raw)}::VARCHAR AS id_number)")
     row = con.execute(
-        f"SELECT {normalized(ID, 'raw.id_number')}, raw._id_problem FROM {source} raw", [raw]
+        f"SELECT {normalized(ID, 'raw.id_number')}, raw._id_problem FROM {source} raw"
     ).fetchone()
     assert row is not None
     return row[0], row[1]

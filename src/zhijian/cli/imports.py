@@ -83,11 +83,11 @@ def progress_bar(label: str) -> Iterator[Callable[[int], None]]:
 
 
 def _print_summary(summary: ImportSummary) -> None:
+    flagged = f"（其中 {summary.flagged} 行已导入但被标记）" if summary.flagged else ""
     print(
         f"批次 {summary.batch_id}：{summary.dataset} ← {summary.file_name}\n"
         f"  收到 {summary.received} 行：新增 {summary.inserted}，更新 {summary.updated}，"
-        f"未变 {summary.unchanged}，拒收 {summary.rejected}"
-        f"（另有 {summary.flagged} 行已导入但被标记）"
+        f"未变 {summary.unchanged}，拒收 {summary.rejected}{flagged}"
     )
     if summary.unknown_columns:
         print(f"  未识别的列（未导入，已在批次记录中列出）：{'、'.join(summary.unknown_columns)}")

@@ -18,17 +18,17 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from deltalake import write_deltalake
+from deltalake import WriterProperties, write_deltalake
 
 from zhijian.warehouse import storage
 from zhijian.warehouse.errors import WarehouseError
 from zhijian.warehouse.readers import StagedFile, load_mapping, stage_file
 from zhijian.warehouse.standard import Dataset, get_dataset, import_order
 from zhijian.warehouse.validate import (
-    FLAG,
     REJECT,
     check_query,
     install_macros,
+    issues_query,
     register_crime_names,
     sql_literal,
 )
@@ -37,6 +37,8 @@ from zhijian.warehouse.workspace import Workspace
 Progress = Callable[[int], None]
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".jsonl", ".ndjson")
 BATCH_ROWS = 256_000
+# Snappy: fast to write and read; the tables are read far more often than written.
+WRITER = WriterProperties(compression="SNAPPY")
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,8 @@ def _batch_values(summary: ImportSummary) -> dict[str, Any]:
 
 
 def _connect(staging: Path) -> duckdb.DuckDBPyConnection:
-    """A disk-backed DuckDB for the check, so large files spill instead of filling memory."""
-    con = duckdb.connect(str(staging / "check.duckdb"))
+    """A DuckDB for the check that spills to the staging folder instead of filling memory."""
+    con = duckdb.connect(":memory:")
     con.execute("SET memory_limit = '1GB'")
     con.execute(f"SET temp_directory = {sql_literal(str(staging / 'spill'))}")
     con.execute("SET preserve_insertion_order = false")
@@ -163,23 +165,31 @@ def _check_and_store(
     try:
         if "crimes" in dataset.column_names and "crimes" in staged_columns:
             register_crime_names(con, staged_path)
-        query = check_query(dataset, staged_columns, staged_path)
-        con.execute(f"CREATE TABLE checked AS {query.sql}")
-        rejected_sql = " OR ".join(f'"{c}" IS NOT NULL' for c in query.error_columns) or "FALSE"
-        con.execute("ALTER TABLE checked ADD COLUMN _rejected BOOLEAN")
-        con.execute(f"UPDATE checked SET _rejected = ({rejected_sql})")
+        con.execute(f"CREATE TABLE checked AS {check_query(dataset, staged_columns, staged_path)}")
         _find_duplicates(con, dataset)
-        context = (batch_id, dataset.name, file_name)
-        issues = _issues_sql(query.error_columns, query.flag_columns, dataset, context)
-        flagged = _write_issues(workspace, con, issues)
-        counts = _store(workspace, con, dataset, batch_id, source)
-        rejected = con.execute(
-            "SELECT count(*) FROM checked WHERE _rejected OR _duplicate_of IS NOT NULL"
-        ).fetchall()[0]
+        context = ", ".join(
+            f"{sql_literal(value)} AS {name}"
+            for name, value in (
+                ("batch_id", batch_id),
+                ("dataset", dataset.name),
+                ("file_name", file_name),
+            )
+        )
+        bad_rows = "SELECT _row FROM checked WHERE _rejected OR _flagged"
+        issues = _duplicates_sql(dataset, context)
+        if _count(con, f"SELECT count(*) FROM ({bad_rows})"):
+            found = issues_query(dataset, staged_columns, staged_path, bad_rows, context)
+            issues = f"{found} UNION ALL {issues}"
+        _write_issues(workspace, con, issues)
+        flagged = _count(con, "SELECT count(*) FROM checked WHERE _flagged")
+        rejected = _count(con, "SELECT count(*) FROM checked WHERE _rejected") + _count(
+            con, "SELECT count(*) FROM duplicates"
+        )
+        counts = _store(workspace, con, dataset, batch_id, source, staged.rows - rejected)
     finally:
         con.close()
     inserted, updated, unchanged, version_after = counts
-    summary = ImportSummary(
+    return ImportSummary(
         batch_id=batch_id,
         dataset=dataset.name,
         file_name=file_name,
@@ -187,19 +197,15 @@ def _check_and_store(
         inserted=inserted,
         updated=updated,
         unchanged=unchanged,
-        rejected=int(rejected[0]),
+        rejected=rejected,
         flagged=flagged,
         unknown_columns=tuple(staged.header.unknown),
         version_after=version_after,
     )
-    if (
-        summary.inserted + summary.updated + summary.unchanged + summary.rejected
-        != summary.received
-    ):
-        raise WarehouseError(
-            "内部校验失败：入库、未变更与拒收行数之和不等于收到的行数，本批次未写入"
-        )
-    return summary
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchall()[0][0])
 
 
 def _key_list(dataset: Dataset, prefix: str = "") -> str:
@@ -207,62 +213,42 @@ def _key_list(dataset: Dataset, prefix: str = "") -> str:
 
 
 def _find_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
-    """Within the file, the first accepted row of a key wins; later ones are rejected."""
+    """Within the file, the first accepted row of a key wins; later ones are rejected.
+    Table ``duplicates`` gets each later row with the row it repeats."""
     keys = _key_list(dataset)
-    con.execute("ALTER TABLE checked ADD COLUMN _duplicate_of BIGINT")
     join = " AND ".join(f'c."{k}" IS NOT DISTINCT FROM d."{k}"' for k in dataset.key)
     con.execute(
         f"""
-        UPDATE checked c SET _duplicate_of = d.first_row
-        FROM (
+        CREATE TABLE duplicates AS
+        SELECT c._row, d.first_row AS _duplicate_of, {_key_list(dataset, "c.")}
+        FROM checked c JOIN (
             SELECT {keys}, min(_row) AS first_row FROM checked WHERE NOT _rejected
             GROUP BY {keys} HAVING count(*) > 1
-        ) d
-        WHERE {join} AND NOT c._rejected AND c._row > d.first_row
+        ) d ON {join}
+        WHERE NOT c._rejected AND c._row > d.first_row
         """
     )
 
 
-def _issues_sql(
-    error_columns: tuple[str, ...],
-    flag_columns: tuple[str, ...],
-    dataset: Dataset,
-    context: tuple[str, str, str],
-) -> str:
-    batch_id, dataset_name, file_name = (sql_literal(v) for v in context)
-    head = f"SELECT {batch_id} AS batch_id, {dataset_name} AS dataset, {file_name} AS file_name"
-    parts = []
-    for columns, action in ((error_columns, REJECT), (flag_columns, FLAG)):
-        if columns:
-            listed = ", ".join(f'"{c}"' for c in columns)
-            parts.append(
-                f"{head}, _row AS row_number, e.column AS column_name, e.value AS value, "
-                f"e.reason AS reason, {sql_literal(action)} AS action FROM "
-                f"(UNPIVOT (SELECT _row, {listed} FROM checked) ON {listed} INTO NAME _col VALUE e)"
-            )
+def _duplicates_sql(dataset: Dataset, context: str) -> str:
+    """Quarantine rows for the within-file duplicates."""
     key_names = "、".join(dataset.key)
     key_values = " || '、' || ".join(f"coalesce(CAST(\"{k}\" AS VARCHAR), '')" for k in dataset.key)
-    parts.append(
-        f"{head}, _row AS row_number, {sql_literal(key_names)} AS column_name, "
+    return (
+        f"SELECT {context}, _row AS row_number, {sql_literal(key_names)} AS column_name, "
         f"{key_values} AS value, '文件内主键重复：与第' || _duplicate_of || '行相同' AS reason, "
-        f"{sql_literal(REJECT)} AS action FROM checked WHERE _duplicate_of IS NOT NULL"
+        f"{sql_literal(REJECT)} AS action FROM duplicates"
     )
-    return " UNION ALL ".join(parts)
 
 
-def _write_issues(workspace: Workspace, con: duckdb.DuckDBPyConnection, issues_sql: str) -> int:
-    """Quarantine every rejected and flagged value; returns how many rows were flagged."""
+def _write_issues(workspace: Workspace, con: duckdb.DuckDBPyConnection, issues_sql: str) -> None:
+    """Quarantine every rejected and flagged value."""
     con.execute(f"CREATE TABLE issues AS {issues_sql}")
-    counts = con.execute(
-        f"SELECT count(*), count(DISTINCT row_number) FILTER (action = {sql_literal(FLAG)}) "
-        "FROM issues"
-    ).fetchall()[0]
-    if counts[0]:
+    if _count(con, "SELECT count(*) FROM issues"):
         reader = _arrow_reader(
             con, "SELECT * FROM issues ORDER BY row_number", storage.ISSUE_SCHEMA
         )
         storage.append_issues(workspace, reader)
-    return int(counts[1])
 
 
 def _arrow_reader(con: duckdb.DuckDBPyConnection, sql: str, schema: pa.Schema) -> Any:
@@ -279,20 +265,33 @@ def _store(
     dataset: Dataset,
     batch_id: str,
     source: str | None,
+    expected_accepted: int,
 ) -> tuple[int, int, int, int | None]:
     """Merge the accepted rows into the table; returns inserted, updated, unchanged and
-    the table version after (unchanged when nothing was written)."""
+    the table version after (unchanged when nothing was written). Nothing is written
+    unless the counts add up to the rows received."""
     path = workspace.table_path(dataset.name)
     schema = dataset.arrow_schema()
     table = storage.ensure_table(path, schema)
-    con.execute(f"CREATE TABLE accepted AS {_accepted_sql(dataset, source)}")
     files = storage.current_files(path)
-    con.execute(f"CREATE TABLE changes AS {_diff_sql(dataset, files)}")
-    counts = dict(con.execute("SELECT _change, count(*) FROM changes GROUP BY _change").fetchall())
+    accepted = _accepted_sql(dataset, source)
+    if files:
+        con.execute(f"CREATE TABLE changes AS {_diff_sql(dataset, files, accepted)}")
+        counts = dict(
+            con.execute("SELECT _change, count(*) FROM changes GROUP BY _change").fetchall()
+        )
+        changed = "SELECT * FROM changes WHERE _change IN ('insert', 'update')"
+    else:  # a first import: every accepted row is new, no need to materialize them again
+        counts = {"insert": _count(con, f"SELECT count(*) FROM ({accepted})")}
+        changed = accepted
     inserted, updated = int(counts.get("insert", 0)), int(counts.get("update", 0))
     unchanged = int(counts.get("same", 0))
+    if inserted + updated + unchanged != expected_accepted:
+        raise WarehouseError(
+            "内部校验失败：入库、未变更与拒收行数之和不等于收到的行数，本批次未写入"
+        )
     if inserted or updated:
-        _write_changes(con, dataset, table, schema, batch_id, updated > 0)
+        _write_changes(con, dataset, table, schema, batch_id, changed, updated > 0)
     return inserted, updated, unchanged, storage.table_version(path)
 
 
@@ -305,7 +304,10 @@ def _accepted_sql(dataset: Dataset, source: str | None) -> str:
             columns.append(f'"{name}"')
     if "id_number_valid" in dataset.arrow_schema().names:
         columns.append("id_number_valid")
-    return f"SELECT {', '.join(columns)} FROM checked WHERE NOT _rejected AND _duplicate_of IS NULL"
+    return (
+        f"SELECT {', '.join(columns)} FROM checked "
+        "WHERE NOT _rejected AND _row NOT IN (SELECT _row FROM duplicates)"
+    )
 
 
 def _compared_columns(dataset: Dataset) -> list[str]:
@@ -315,16 +317,19 @@ def _compared_columns(dataset: Dataset) -> list[str]:
     return names
 
 
-def _diff_sql(dataset: Dataset, files: list[str]) -> str:
+def _diff_sql(dataset: Dataset, files: list[str], accepted: str) -> str:
+    """Each accepted row with ``_change``: insert, update or same, against the table's
+    current files."""
     if not files:
-        return "SELECT a.*, 'insert' AS _change FROM accepted a"
+        return f"SELECT a.*, 'insert' AS _change FROM ({accepted}) a"
     file_list = "[" + ", ".join(sql_literal(f) for f in files) + "]"
     join = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM e."{k}"' for k in dataset.key)
     same = " AND ".join(f'a."{c}" IS NOT DISTINCT FROM e."{c}"' for c in _compared_columns(dataset))
     return (
         f"SELECT a.*, CASE WHEN e._present IS NULL THEN 'insert' "
         f"WHEN {same} THEN 'same' ELSE 'update' END AS _change "
-        f"FROM accepted a LEFT JOIN (SELECT *, TRUE AS _present FROM read_parquet({file_list})) e "
+        f"FROM ({accepted}) a "
+        f"LEFT JOIN (SELECT *, TRUE AS _present FROM read_parquet({file_list})) e "
         f"ON {join}"
     )
 
@@ -335,6 +340,7 @@ def _write_changes(
     table: Any,
     schema: pa.Schema,
     batch_id: str,
+    changed: str,
     has_updates: bool,
 ) -> None:
     selected = []
@@ -345,10 +351,10 @@ def _write_changes(
             selected.append("now()::TIMESTAMPTZ AS imported_at")
         else:
             selected.append(f'"{name}"')
-    sql = f"SELECT {', '.join(selected)} FROM changes WHERE _change IN ('insert', 'update')"
+    sql = f"SELECT {', '.join(selected)} FROM ({changed})"
     reader = _arrow_reader(con, sql, schema)
     if not has_updates:
-        write_deltalake(table, reader, mode="append")
+        write_deltalake(table, reader, mode="append", writer_properties=WRITER)
         return
     predicate = " AND ".join(
         f't."{k}" = s."{k}"'
@@ -357,7 +363,13 @@ def _write_changes(
         for k in dataset.key
     )
     (
-        table.merge(source=reader, predicate=predicate, source_alias="s", target_alias="t")
+        table.merge(
+            source=reader,
+            predicate=predicate,
+            source_alias="s",
+            target_alias="t",
+            writer_properties=WRITER,
+        )
         .when_matched_update_all()
         .when_not_matched_insert_all()
         .execute()

@@ -8,8 +8,15 @@ Nothing the sender sent is dropped: cells under headers the standard does not kn
 ``_parse_error`` the validator rejects them with.
 
 The staging file has ``_row`` (int64), one string column per standard column the file
-has (dataset order), then ``_extra`` (a JSON object of the other cells, or null),
-``_parse_error`` and ``_numeric_columns`` (strings, usually null).
+has (dataset order), then three strings, usually null:
+
+- ``_extra``: a JSON object of the cells under unknown headers (a cell under a blank
+  header as "第N列"), plus ``_overflow`` (CSV fields beyond the header) or ``_raw`` (a
+  JSON Lines line that is not an object);
+- ``_parse_error``: why the row could not be split into the header's columns;
+- ``_numeric_columns``: the columns, comma-separated, whose cell was stored as a number
+  where the standard expects text, a date or a code (an ID number typed into an Excel
+  number cell has lost its final X or its last digits).
 
 ``_row`` is the row number a user would look up in the source: in a spreadsheet, the
 sheet's row number; in CSV, the record's ordinal counting the header and any title and
@@ -119,7 +126,7 @@ class StagedFile:
     path: Path  # the staging Parquet file written
     rows: int  # data rows read (= rows received)
     header: HeaderReport
-    numeric_cells: dict[str, int]  # per column, cells stored as numbers where text belongs
+    numeric_cells: dict[str, int]  # per column: cells stored as numbers (Excel, float Parquet)
 
 
 def stage_file(
@@ -795,6 +802,8 @@ def _arrow_csv_batches(
         pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
     )
     valid = 0
+    # A plain file, not a memory map: mapped pages count as the process's memory, and
+    # a 5-million-row file would look like 200 MB more of it.
     with pa.OSFile(str(source)) as data:
         data.seek(head.data_offset)
         try:
@@ -984,10 +993,12 @@ def _stage_parquet(source: Path, matcher: _Matcher, target: Path, progress: Prog
     if matcher.hits(headers) < matcher.min_hits:
         raise matcher.no_columns()
     layout = matcher.layout(headers)
+    # Only floating point loses digits: an ID in an int64 column is exact, and if it has
+    # lost an X the validator's checksum finds it.
     numeric = [
         i
         for i in _numeric_positions(matcher.dataset, layout)
-        if _is_numeric_type(parquet.schema_arrow.field(i).type)
+        if pa.types.is_floating(parquet.schema_arrow.field(i).type)
     ]
     with _Sink(target, layout, progress) as sink:
         for rows, columns in _ahead(_parquet_batches(parquet)):
@@ -998,13 +1009,11 @@ def _stage_parquet(source: Path, matcher: _Matcher, target: Path, progress: Prog
 def _parquet_batches(parquet: Any) -> Iterator[tuple[Any, list[Any]]]:
     row = 2  # the column names are row 1
     for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
-        yield _ramp(batch.num_rows, row), [_clean(_arrow_text(c)) for c in batch.columns]
+        columns = [_clean(_arrow_text(column)) for column in batch.columns]
+        kept = _kept_rows(_ramp(batch.num_rows, row), columns)
+        if kept is not None:
+            yield kept
         row += batch.num_rows
-
-
-def _is_numeric_type(kind: Any) -> bool:
-    types = pa.types
-    return bool(types.is_integer(kind) or types.is_floating(kind) or types.is_decimal(kind))
 
 
 def _arrow_text(column: Any) -> Any:

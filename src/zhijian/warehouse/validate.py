@@ -170,12 +170,18 @@ def normalized(column: Column, raw: str, relation: str = "raw") -> str:
 
 def with_id_helpers(source: str) -> str:
     """``source`` (a relation with an ``id_number`` text column) plus ``_id_clean``,
-    ``_id17`` (the first 17 digits, 15-digit numbers upgraded) and ``_id_problem``, each
-    computed once per row."""
+    ``_id17`` (the first 17 digits, 15-digit numbers upgraded) and ``_id_problem``.
+
+    They are computed once per distinct number and joined back: a payments file names
+    each person many times, and the check is the costliest expression of an import.
+    """
     return (
-        "(SELECT s2.*, zj_id_problem(s2._id_clean, s2._id17) AS _id_problem FROM "
+        f"(SELECT s.*, ids._id_clean, ids._id17, ids._id_problem FROM {source} s "
+        "LEFT JOIN (SELECT s2.*, zj_id_problem(s2._id_clean, s2._id17) AS _id_problem FROM "
         "(SELECT s1.*, zj_id_first17(s1._id_clean) AS _id17 FROM "
-        f"(SELECT s0.*, zj_id_clean(s0.id_number) AS _id_clean FROM {source} s0) s1) s2)"
+        "(SELECT id_number, zj_id_clean(id_number) AS _id_clean FROM "
+        f"(SELECT DISTINCT id_number FROM {source})) s1) s2) ids "
+        "ON s.id_number = ids.id_number)"
     )
 
 
@@ -190,8 +196,9 @@ def _id_number_value(relation: str) -> str:
     )
 
 
-def error(column: Column, raw: str, value: str) -> str:
-    """SQL giving a rejection struct {column, value, reason} for the column, or NULL."""
+def error_reason(column: Column, raw: str, value: str) -> str | None:
+    """SQL giving the Chinese reason the column's value is rejected, or NULL; None when
+    the column cannot fail."""
     label = sql_literal(f"{column.label}（{column.name}）")
     checks = []
     if column.required:
@@ -207,90 +214,115 @@ def error(column: Column, raw: str, value: str) -> str:
             f"WHEN {value} IS NULL AND {raw} IS NOT NULL THEN "
             f"{label} || {sql_literal('：' + REASONS[column.type])}"
         )
-    if not checks:
-        return "NULL"
-    reason = f"CASE {' '.join(checks)} END"
-    return (
-        f"CASE WHEN ({reason}) IS NOT NULL THEN "
-        f"{{'column': {sql_literal(column.name)}, 'value': {raw}, 'reason': {reason}}} END"
-    )
+    return f"CASE {' '.join(checks)} END" if checks else None
 
 
 @dataclass(frozen=True)
-class CheckQuery:
-    """The SQL that checks a staged file, and the column lists it produces."""
+class Problem:
+    """One way a row can fail (``reject``) or be kept but flagged: the column it is
+    about, the raw value's SQL and the reason's SQL (NULL when the row is fine)."""
 
-    sql: str
-    error_columns: tuple[str, ...]
-    flag_columns: tuple[str, ...]
+    column: str
+    raw: str
+    reason: str
+    reject: bool
 
 
-def check_query(dataset: Dataset, staged_columns: set[str], staged: str) -> CheckQuery:
-    """A SELECT over the staged Parquet file ``staged`` with, per row: ``_row``, each
-    column normalized, ``id_number_valid``, one ``_err_<column>`` struct per column that
-    can fail, and ``_flag_<column>`` structs for kept-but-flagged values."""
-    selects = ["raw._row AS _row"]
-    errors: list[str] = []
-    flags: list[str] = []
+def _problems(dataset: Dataset, staged_columns: set[str]) -> list[Problem]:
+    problems = []
     for column in dataset.columns:
-        raw = f'raw."{column.name}"' if column.name in staged_columns else "NULL::VARCHAR"
-        value = normalized(column, raw)
-        selects.append(f'{value} AS "{column.name}"')
-        check = error(column, raw, value)
-        if check != "NULL":
-            selects.append(f'{check} AS "_err_{column.name}"')
-            errors.append(f"_err_{column.name}")
-    if "id_number" in dataset.column_names:
-        selects += _id_number_selects(dataset, staged_columns)
-        flags.append("_flag_id_number")
-    if "crimes" in dataset.column_names:
-        selects.append(
-            "CASE WHEN zj_crimes.problem IS NOT NULL THEN {'column': 'crimes', "
-            "'value': raw.crimes, 'reason': zj_crimes.problem} END AS _flag_crimes"
-        )
-        flags.append("_flag_crimes")
+        raw = _raw(column.name, staged_columns)
+        reason = error_reason(column, raw, normalized(column, raw))
+        if reason is not None:
+            problems.append(Problem(column.name, raw, reason, reject=True))
     if "_parse_error" in staged_columns:
-        selects.append(
-            "CASE WHEN raw._parse_error IS NOT NULL THEN {'column': '', 'value': raw._extra, "
-            "'reason': raw._parse_error} END AS _err__parse"
+        problems.append(Problem("", "raw._extra", "raw._parse_error", reject=True))
+    if "id_number" in dataset.column_names and "id_number" in staged_columns:
+        problems.append(
+            Problem("id_number", "raw.id_number", _id_flag_reason(staged_columns), False)
         )
-        errors.append("_err__parse")
+    if "crimes" in dataset.column_names and "crimes" in staged_columns:
+        problems.append(Problem("crimes", "raw.crimes", "zj_crimes.problem", reject=False))
+    return problems
+
+
+def _raw(name: str, staged_columns: set[str]) -> str:
+    return f'raw."{name}"' if name in staged_columns else "NULL::VARCHAR"
+
+
+def _source(dataset: Dataset, staged_columns: set[str], staged: str, where: str = "") -> str:
+    source = f"(SELECT * FROM read_parquet({sql_literal(staged)}) {where})"
+    if "id_number" in staged_columns:
+        source = with_id_helpers(source)
     joins = ""
     if "crimes" in dataset.column_names and "crimes" in staged_columns:
         joins = " LEFT JOIN zj_crimes ON zj_crimes.raw = raw.crimes"
-    elif "crimes" in dataset.column_names:
-        joins = (
-            " LEFT JOIN (SELECT NULL::VARCHAR AS raw, NULL::VARCHAR[] AS names, "
-            "NULL::VARCHAR AS problem) zj_crimes ON FALSE"
-        )
-    source = f"read_parquet({sql_literal(staged)})"
-    if "id_number" in staged_columns:
-        source = with_id_helpers(source)
-    sql = f"SELECT {', '.join(selects)} FROM {source} raw{joins}"
-    return CheckQuery(sql, tuple(errors), tuple(flags))
+    return f"{source} raw{joins}"
 
 
-def _id_number_selects(dataset: Dataset, staged_columns: set[str]) -> list[str]:
-    if "id_number" not in staged_columns:
-        return ["NULL::BOOLEAN AS id_number_valid", "NULL AS _flag_id_number"]
-    problem = "raw._id_problem"
-    numeric = (
-        "coalesce(contains(raw._numeric_columns, 'id_number'), FALSE)"
-        if "_numeric_columns" in staged_columns
-        else "FALSE"
-    )
-    reason = (
-        f"CASE WHEN {numeric} THEN '身份证号在表格中以数值形式存储，末位X或后几位可能已丢失（'"
-        f" || coalesce({problem}, '需核对') || '），按原值保存并标记' "
-        f"WHEN {problem} IS NOT NULL THEN '身份证号' || {problem} || '，按原值保存并标记' END"
-    )
-    return [
-        f"CASE WHEN raw.id_number IS NULL THEN NULL ELSE {problem} IS NULL AND NOT {numeric} END"
-        " AS id_number_valid",
-        f"CASE WHEN raw.id_number IS NOT NULL AND ({reason}) IS NOT NULL THEN "
-        f"{{'column': 'id_number', 'value': raw.id_number, 'reason': {reason}}} END "
-        "AS _flag_id_number",
+def check_query(dataset: Dataset, staged_columns: set[str], staged: str) -> str:
+    """A SELECT over the staged Parquet file ``staged`` giving per row: ``_row``, each
+    column normalized, ``id_number_valid``, and booleans ``_rejected`` and ``_flagged``.
+    The reasons themselves come from ``issues_query``, run only on the rows that have
+    any: computing them for every row would cost more than all the rest."""
+    selects = ["raw._row AS _row"]
+    for column in dataset.columns:
+        value = normalized(column, _raw(column.name, staged_columns))
+        if column.name == "crimes" and "crimes" not in staged_columns:
+            value = "NULL::VARCHAR[]"
+        selects.append(f'{value} AS "{column.name}"')
+    if "id_number" in dataset.column_names:
+        selects.append(f"{_id_valid(staged_columns)} AS id_number_valid")
+    problems = _problems(dataset, staged_columns)
+    for reject, name in ((True, "_rejected"), (False, "_flagged")):
+        found = [f"({p.reason}) IS NOT NULL" for p in problems if p.reject is reject]
+        selects.append(f"({' OR '.join(found) or 'FALSE'}) AS {name}")
+    return f"SELECT {', '.join(selects)} FROM {_source(dataset, staged_columns, staged)}"
+
+
+def issues_query(
+    dataset: Dataset, staged_columns: set[str], staged: str, rows: str, context: str
+) -> str:
+    """Every reason of every row whose ``_row`` is in the subquery ``rows``: one row per
+    (row, column, value, reason, action); ``context`` is SQL for the leading columns."""
+    problems = _problems(dataset, staged_columns)
+    source = _source(dataset, staged_columns, staged, f"WHERE _row IN ({rows})")
+    parts = [
+        f"SELECT {context}, raw._row AS row_number, {sql_literal(p.column)} AS column_name, "
+        f"CAST({p.raw} AS VARCHAR) AS value, {p.reason} AS reason, "
+        f"{sql_literal(REJECT if p.reject else FLAG)} AS action "
+        f"FROM {source} WHERE ({p.reason}) IS NOT NULL"
+        for p in problems
     ]
+    if not parts:
+        return f"SELECT {context}, NULL::BIGINT, NULL, NULL, NULL, NULL WHERE FALSE"
+    return " UNION ALL ".join(parts)
+
+
+def _id_valid(staged_columns: set[str]) -> str:
+    if "id_number" not in staged_columns:
+        return "NULL::BOOLEAN"
+    return (
+        f"CASE WHEN raw.id_number IS NULL THEN NULL "
+        f"ELSE raw._id_problem IS NULL AND NOT {_numeric_id(staged_columns)} END"
+    )
+
+
+def _numeric_id(staged_columns: set[str]) -> str:
+    if "_numeric_columns" not in staged_columns:
+        return "FALSE"
+    return "coalesce(contains(raw._numeric_columns, 'id_number'), FALSE)"
+
+
+def _id_flag_reason(staged_columns: set[str]) -> str:
+    numeric = _numeric_id(staged_columns)
+    return (
+        f"CASE WHEN raw.id_number IS NULL THEN NULL "
+        f"WHEN {numeric} THEN '身份证号在表格中以数值形式存储，末位X或后几位可能已丢失（'"
+        f" || coalesce(raw._id_problem, '需核对') || '），按原值保存并标记' "
+        "WHEN raw._id_problem IS NOT NULL "
+        "THEN '身份证号' || raw._id_problem || '，按原值保存并标记' END"
+    )
 
 
 def register_crime_names(con: duckdb.DuckDBPyConnection, staged: str) -> None:
