@@ -214,18 +214,31 @@ def _key_list(dataset: Dataset, prefix: str = "") -> str:
 
 def _find_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
     """Within the file, the first accepted row of a key wins; later ones are rejected.
-    Table ``duplicates`` gets each later row with the row it repeats."""
+    Table ``duplicates`` gets each later row with the row it repeats.
+
+    Keys are first grouped by their hash, which is much cheaper than grouping the text
+    columns; only rows whose hash repeats are compared exactly."""
     keys = _key_list(dataset)
+    con.execute(
+        f"""
+        CREATE TABLE key_hashes AS SELECT hash({keys}) AS h FROM checked WHERE NOT _rejected
+        GROUP BY h HAVING count(*) > 1
+        """
+    )
     join = " AND ".join(f'c."{k}" IS NOT DISTINCT FROM d."{k}"' for k in dataset.key)
     con.execute(
         f"""
         CREATE TABLE duplicates AS
+        WITH candidates AS (
+            SELECT * FROM checked
+            WHERE NOT _rejected AND hash({keys}) IN (SELECT h FROM key_hashes)
+        )
         SELECT c._row, d.first_row AS _duplicate_of, {_key_list(dataset, "c.")}
-        FROM checked c JOIN (
-            SELECT {keys}, min(_row) AS first_row FROM checked WHERE NOT _rejected
+        FROM candidates c JOIN (
+            SELECT {keys}, min(_row) AS first_row FROM candidates
             GROUP BY {keys} HAVING count(*) > 1
         ) d ON {join}
-        WHERE NOT c._rejected AND c._row > d.first_row
+        WHERE c._row > d.first_row
         """
     )
 
@@ -274,7 +287,8 @@ def _store(
     schema = dataset.arrow_schema()
     table = storage.ensure_table(path, schema)
     files = storage.current_files(path)
-    accepted = _accepted_sql(dataset, source)
+    has_duplicates = _count(con, "SELECT count(*) FROM duplicates") > 0
+    accepted = _accepted_sql(dataset, source, has_duplicates)
     if files:
         con.execute(f"CREATE TABLE changes AS {_diff_sql(dataset, files, accepted)}")
         counts = dict(
@@ -295,7 +309,7 @@ def _store(
     return inserted, updated, unchanged, storage.table_version(path)
 
 
-def _accepted_sql(dataset: Dataset, source: str | None) -> str:
+def _accepted_sql(dataset: Dataset, source: str | None, has_duplicates: bool) -> str:
     columns = []
     for name in dataset.column_names:
         if name == "source_system" and source:
@@ -304,10 +318,8 @@ def _accepted_sql(dataset: Dataset, source: str | None) -> str:
             columns.append(f'"{name}"')
     if "id_number_valid" in dataset.arrow_schema().names:
         columns.append("id_number_valid")
-    return (
-        f"SELECT {', '.join(columns)} FROM checked "
-        "WHERE NOT _rejected AND _row NOT IN (SELECT _row FROM duplicates)"
-    )
+    without_duplicates = " AND _row NOT IN (SELECT _row FROM duplicates)" if has_duplicates else ""
+    return f"SELECT {', '.join(columns)} FROM checked WHERE NOT _rejected{without_duplicates}"
 
 
 def _compared_columns(dataset: Dataset) -> list[str]:
