@@ -94,3 +94,27 @@ def test_bad_input_exit_2(
     assert code == 2
     assert message in err
     assert "Traceback" not in err
+
+
+def test_import_named_excel_sheet(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "说明"
+    first.append(["本表为某区人社局报送"])
+    second = book.create_sheet("发放明细")
+    second.append(["身份证号", "姓名", "待遇类型", "发放月份", "类别", "金额", "发放地区划"])
+    for row in good_rows(3):
+        second.append(row.split(","))
+    path = tmp_path / "payments.xlsx"
+    book.save(path)
+    code, out, _ = run(
+        capsys, "data", "import", "benefit_payments", str(path), "--sheet", "发放明细", "--json"
+    )
+    assert code == 0
+    assert json.loads(out)["inserted"] == 3
+    code, _, err = run(capsys, "data", "import", "benefit_payments", str(path), "--sheet", "无此表")
+    assert code == 2
+    assert "无此表" in err

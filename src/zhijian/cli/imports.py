@@ -31,6 +31,7 @@ def add_import_commands(sub: argparse._SubParsersAction[Any]) -> None:
     one.add_argument("file", type=Path, help="CSV、XLSX/XLS、Parquet 或 JSON Lines 文件")
     one.add_argument("--mapping", type=Path, help="表头映射文件（YAML：单位表头: 标准字段名）")
     one.add_argument("--source", help="数据来源（报送单位或系统名称）")
+    one.add_argument("--sheet", help="Excel 工作表名称（默认第一个）")
     one.add_argument("--json", action="store_true", help="以 JSON 输出导入结果")
     one.set_defaults(handler=run_import)
 
@@ -102,6 +103,7 @@ def run_import(args: argparse.Namespace) -> int:
             args.file,
             mapping_path=args.mapping,
             source=args.source,
+            sheet=args.sheet,
             progress=progress,
         )
     if args.json:

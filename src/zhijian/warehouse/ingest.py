@@ -81,9 +81,11 @@ def import_file(
     workspace: Workspace | None = None,
     mapping_path: Path | None = None,
     source: str | None = None,
+    sheet: str | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Import one file into ``dataset_name``; WarehouseError if it cannot be read at all."""
+    """Import one file into ``dataset_name`` (for Excel, ``sheet`` or the first sheet);
+    WarehouseError if it cannot be read at all."""
     workspace = workspace or Workspace.from_environment()
     dataset = get_dataset(dataset_name)
     if not path.is_file():
@@ -108,7 +110,12 @@ def import_file(
         )
         try:
             staged = stage_file(
-                path, dataset, workspace.staging_dir(batch_id), mapping=mapping, progress=progress
+                path,
+                dataset,
+                workspace.staging_dir(batch_id),
+                mapping=mapping,
+                sheet=sheet,
+                progress=progress,
             )
             summary = _check_and_store(workspace, dataset, staged, batch_id, path.name, source)
         except Exception as error:
