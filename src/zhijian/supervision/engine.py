@@ -1,0 +1,185 @@
+"""Running models: each evaluates the world as of a date and returns its hits.
+
+A run records the model version (hash of its files), the parameters, the as-of date,
+the warehouse table versions read, the hit count, the duration and any error. One model
+failing does not stop the others.
+"""
+
+from __future__ import annotations
+
+import string
+import time
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from zhijian.supervision.errors import ModelError
+from zhijian.supervision.results import Hit, RunResult
+from zhijian.supervision.sandbox import DEFAULT_SECONDS, check_sql, parameter_names, run_limited
+from zhijian.supervision.spec import ModelSpec
+from zhijian.warehouse.compute import Snapshot, connect
+from zhijian.warehouse.workspace import Workspace
+
+PythonModel = Callable[[duckdb.DuckDBPyConnection, date, dict[str, Any]], list[dict[str, Any]]]
+
+
+def python_models() -> dict[str, PythonModel]:
+    """Models written in Python because SQL cannot express their rule (the reduction
+    tables of the legal kernel). A static registry: no dynamic loading."""
+    from zhijian.supervision.library.sentence_changes.reduction_timing_amount import (
+        hits as reduction_hits,
+    )
+
+    return {"reduction_timing_amount": reduction_hits}
+
+
+def evaluate(
+    spec: ModelSpec,
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    params: dict[str, Any],
+    *,
+    seconds: float = DEFAULT_SECONDS,
+) -> list[Hit]:
+    """The model's hits on the datasets visible through ``con``."""
+    if spec.engine == "python":
+        rows = python_models()[spec.id](con, as_of, params)
+    else:
+        rows = _sql_rows(spec, con, as_of, params, seconds)
+    return [to_hit(spec, row, as_of) for row in rows]
+
+
+def _sql_rows(
+    spec: ModelSpec,
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    params: dict[str, Any],
+    seconds: float,
+) -> list[dict[str, Any]]:
+    query = check_sql(spec.sql, spec.id, spec.inputs)
+    values = {"as_of": as_of, **params}
+    used = parameter_names(query)
+    undeclared = used - set(values)
+    if undeclared:
+        raise ModelError(
+            f"模型 {spec.id} 的 SQL 使用了未声明的参数：{'、'.join(sorted(undeclared))}"
+        )
+    columns, rows = run_limited(
+        con, spec.sql, {name: values[name] for name in used}, model=spec.id, seconds=seconds
+    )
+    missing = {"id_number", "evidence"} - set(columns)
+    if missing:
+        raise ModelError(f"模型 {spec.id} 的查询结果缺少列：{'、'.join(sorted(missing))}")
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def to_hit(spec: ModelSpec, row: dict[str, Any], as_of: date) -> Hit:
+    evidence = dict(row.get("evidence") or {})
+    unknown = [k for k in spec.key if k not in evidence]
+    if unknown:
+        raise ModelError(f"模型 {spec.id} 的证据缺少关键字段：{'、'.join(unknown)}")
+    subject = {
+        "id_number": row["id_number"],
+        "name": row.get("name"),
+        "facility_code": row.get("facility_code"),
+    }
+    return Hit(
+        model_id=spec.id,
+        id_number=str(row["id_number"]),
+        name=row.get("name"),
+        facility_code=row.get("facility_code"),
+        as_of=as_of,
+        key={k: display(evidence[k]) for k in spec.key},
+        evidence={k: plain(v) for k, v in evidence.items()},
+        message=format_message(spec.message, {**evidence, **subject}),
+    )
+
+
+def display(value: Any) -> str:
+    """A value as a Chinese message shows it."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, list | tuple):
+        return "、".join(display(v) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def plain(value: Any) -> Any:
+    """A value JSON can carry (dates as ISO text, decimals as numbers)."""
+    if isinstance(value, date | datetime):
+        return display(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def format_message(template: str, values: dict[str, Any]) -> str:
+    shown = {k: display(v) for k, v in values.items()}
+    fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return template.format(**{name: shown.get(name, "—") for name in fields})
+
+
+def run_model(
+    spec: ModelSpec,
+    snapshot: Snapshot,
+    as_of: date,
+    overrides: dict[str, Any] | None = None,
+    *,
+    seconds: float = DEFAULT_SECONDS,
+) -> RunResult:
+    """Run one model; an error is recorded in the result, never raised."""
+    started = time.perf_counter()
+    params: dict[str, Any] = {}
+    hits: list[Hit] = []
+    error = None
+    try:
+        params = spec.param_values(overrides)
+        hits = evaluate(spec, snapshot.connection, as_of, params, seconds=seconds)
+    except ModelError as failure:
+        error = str(failure)
+    return RunResult(
+        model_id=spec.id,
+        model_name=spec.name,
+        category=spec.category,
+        severity=spec.severity,
+        model_version=spec.version,
+        params=params,
+        as_of=as_of,
+        table_versions={name: snapshot.versions.get(name) for name in spec.inputs},
+        hits=tuple(hits),
+        seconds=time.perf_counter() - started,
+        error=error,
+        legal_basis=tuple(str(b) for b in spec.legal_basis),
+    )
+
+
+def run_models(
+    specs: Iterable[ModelSpec],
+    as_of: date,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    *,
+    workspace: Workspace | None = None,
+    seconds: float = DEFAULT_SECONDS,
+) -> list[RunResult]:
+    """Run models on one snapshot of the warehouse, so all read the same versions."""
+    snapshot = connect(workspace)
+    try:
+        return [
+            run_model(spec, snapshot, as_of, (overrides or {}).get(spec.id), seconds=seconds)
+            for spec in specs
+        ]
+    finally:
+        snapshot.connection.close()

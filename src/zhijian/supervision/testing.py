@@ -1,0 +1,81 @@
+"""Running a model's own tests: the rows its yml gives, per dataset, and the hits it
+expects. Every dataset of the standard exists (empty unless given), with the warehouse's
+exact column types, so a test runs the model's SQL as production does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from zhijian.law.idnumber import is_valid_id_number
+from zhijian.supervision.engine import evaluate
+from zhijian.supervision.errors import ModelError
+from zhijian.supervision.spec import ModelSpec, ModelTest
+from zhijian.warehouse.standard import DATASETS
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    model_id: str
+    name: str
+    passed: bool
+    detail: str
+
+
+def build_database(given: dict[str, list[dict[str, Any]]]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with a table per dataset holding the given rows."""
+    con = duckdb.connect(":memory:")
+    for name, dataset in DATASETS.items():
+        con.register(f"_empty_{name}", dataset.arrow_schema().empty_table())
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "_empty_{name}"')
+        con.unregister(f"_empty_{name}")
+    for name, rows in given.items():
+        if name not in DATASETS:
+            raise ModelError(f"测试数据中有数据标准以外的数据集：{name}")
+        _insert(con, name, rows)
+    return con
+
+
+def _insert(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict[str, Any]]) -> None:
+    stored = set(DATASETS[name].arrow_schema().names)
+    for row in rows:
+        values = dict(row)
+        if "id_number" in stored and "id_number_valid" not in values and values.get("id_number"):
+            values["id_number_valid"] = is_valid_id_number(str(values["id_number"]))
+        unknown = set(values) - stored
+        if unknown:
+            raise ModelError(f"测试数据 {name} 中有未知字段：{'、'.join(sorted(unknown))}")
+        columns = ", ".join(f'"{c}"' for c in values)
+        marks = ", ".join("?" for _ in values)
+        con.execute(f'INSERT INTO "{name}" ({columns}) VALUES ({marks})', list(values.values()))
+
+
+def _expected(spec: ModelSpec, test: ModelTest) -> set[tuple[str, ...]]:
+    return {(str(item["id_number"]), *(str(item[k]) for k in spec.key)) for item in test.expect}
+
+
+def run_test(spec: ModelSpec, test: ModelTest) -> TestOutcome:
+    """Run one yml test; a failure says which hits were missing or unexpected."""
+    try:
+        con = build_database(test.given)
+        as_of = date.fromisoformat(test.as_of)
+        hits = evaluate(spec, con, as_of, spec.param_values(test.params))
+    except (ModelError, ValueError, duckdb.Error) as error:
+        return TestOutcome(spec.id, test.name, False, f"运行失败：{error}")
+    found = {(h.id_number, *(h.key[k] for k in spec.key)) for h in hits}
+    expected = _expected(spec, test)
+    if found == expected:
+        return TestOutcome(spec.id, test.name, True, f"命中 {len(found)} 条，与预期一致")
+    detail = []
+    if expected - found:
+        detail.append(f"漏报：{sorted(expected - found)}")
+    if found - expected:
+        detail.append(f"误报：{sorted(found - expected)}")
+    return TestOutcome(spec.id, test.name, False, "；".join(detail))
+
+
+def run_tests(spec: ModelSpec) -> list[TestOutcome]:
+    return [run_test(spec, test) for test in spec.tests]
