@@ -29,11 +29,19 @@ PythonModel = Callable[[duckdb.DuckDBPyConnection, date, dict[str, Any]], list[d
 def python_models() -> dict[str, PythonModel]:
     """Models written in Python because SQL cannot express their rule (the reduction
     tables of the legal kernel). A static registry: no dynamic loading."""
-    from zhijian.supervision.library.sentence_changes.reduction_timing_amount import (
-        hits as reduction_hits,
+    from zhijian.supervision.library.custody import overdue_release
+    from zhijian.supervision.library.sentence_changes import (
+        parole_eligible_not_proposed,
+        parole_min_served,
+        reduction_timing_amount,
     )
 
-    return {"reduction_timing_amount": reduction_hits}
+    return {
+        "reduction_timing_amount": reduction_timing_amount.hits,
+        "parole_min_served": parole_min_served.hits,
+        "parole_eligible_not_proposed": parole_eligible_not_proposed.hits,
+        "overdue_release": overdue_release.hits,
+    }
 
 
 def evaluate(

@@ -1,0 +1,111 @@
+"""The legal kernel's input built from warehouse records, for the models that check
+sentence changes through ``zhijian.law.rules``.
+
+- 交付执行日期: the earliest admission to a prison (监狱、未成年犯管教所) for the judgment.
+- 先行羁押日数: from the judgment's 先行羁押日期 to that admission.
+- history: the reductions of the judgment decided before the change under review.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from zhijian.law.rules.case import HISTORY_TYPES
+
+CHANGES = """
+select c.change_id, c.id_number, c.name, c.judgment_id, c.facility_code, c.change_type,
+       c.proposal_date, c.decision_date, c.served_date, c.reduction_months,
+       c.new_term_months, c.basis, c.parole_months
+from sentence_changes c
+where c.decision_date <= $as_of
+order by c.judgment_id, c.decision_date, c.change_id
+"""
+
+JUDGMENTS = """
+select j.judgment_id, j.principal_penalty, j.term_months, j.crimes, j.recidivist,
+       j.limited_reduction, j.life_without_parole, j.effective_date,
+       j.pretrial_detention_date, min(r.admission_date) as delivered
+from judgments j
+join custody_records r on r.judgment_id = j.judgment_id and r.custody_type = '服刑'
+join facilities f on f.facility_code = r.facility_code
+  and f.facility_type in ('监狱', '未成年犯管教所')
+where j.principal_penalty in ('有期徒刑', '无期徒刑', '死刑缓期二年执行')
+group by all
+"""
+
+
+def rows(
+    con: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, Any]
+) -> list[dict[str, Any]]:
+    result = con.execute(sql, parameters)
+    columns = [d[0] for d in result.description or []]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def load(
+    con: duckdb.DuckDBPyConnection, as_of: date
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Judgments served in prison (by id) and every change decided by ``as_of``, ordered
+    by judgment and decision date."""
+    judgments = {row["judgment_id"]: row for row in rows(con, JUDGMENTS, {})}
+    return judgments, rows(con, CHANGES, {"as_of": as_of})
+
+
+def earlier_changes(changes: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
+    """The changes of the same judgment before ``changes[index]``."""
+    judgment_id = changes[index]["judgment_id"]
+    return [c for c in changes[:index] if c["judgment_id"] == judgment_id]
+
+
+def case_for(
+    judgment: dict[str, Any],
+    earlier: list[dict[str, Any]],
+    proposal: dict[str, Any],
+    *,
+    property_unpaid_with_ability: bool = False,
+) -> dict[str, Any]:
+    """The kernel's JSON case for ``proposal`` (a sentence_changes row)."""
+    delivered: date = judgment["delivered"]
+    detained: date | None = judgment["pretrial_detention_date"]
+    fixed = judgment["principal_penalty"] == "有期徒刑"
+    return {
+        "penalty": judgment["principal_penalty"],
+        "term_months": judgment["term_months"] if fixed else None,
+        "crimes": list(judgment["crimes"] or []),
+        "recidivist": bool(judgment["recidivist"]),
+        "limited_reduction": bool(judgment["limited_reduction"]),
+        "life_without_parole": bool(judgment["life_without_parole"]),
+        "judgment_effective_date": judgment["effective_date"].isoformat(),
+        "execution_start_date": delivered.isoformat(),
+        "pretrial_detention_days": max((delivered - detained).days, 0) if detained else 0,
+        "property_unpaid_with_ability": property_unpaid_with_ability,
+        "history": [_history(c) for c in earlier if c["change_type"] in HISTORY_TYPES],
+        "proposal": _proposal(proposal),
+    }
+
+
+def _proposal(change: dict[str, Any]) -> dict[str, Any]:
+    proposed = (change["proposal_date"] or change["decision_date"]).isoformat()
+    if change["change_type"] == "假释":
+        return {"type": "假释", "proposal_date": proposed}
+    return {
+        "type": change["change_type"],
+        "proposal_date": proposed,
+        "months": change["reduction_months"],
+        "new_term_months": change["new_term_months"],
+        "basis": change["basis"] or "悔改表现",
+    }
+
+
+def _history(change: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": change["change_type"],
+        "decision_date": change["decision_date"].isoformat(),
+        "served_date": (change["served_date"] or change["decision_date"]).isoformat(),
+        "months": change["reduction_months"],
+        "new_term_months": change["new_term_months"],
+        "basis": change["basis"],
+    }

@@ -1,0 +1,60 @@
+"""假释时未达法定执行刑期: every parole ruled on by the as-of date whose proposal came
+before the prisoner had served what 刑法第八十一条第一款 and 法释〔2016〕23号第二十三条
+require, computed by the legal kernel (``zhijian.law.rules.parole``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from zhijian.law.errors import LawInputError
+from zhijian.law.rules.case import parse_case
+from zhijian.law.rules.parole import min_served_date
+from zhijian.law.rules.state import Options, build_state
+from zhijian.supervision.kernel_input import case_for, earlier_changes, load
+
+
+def hits(
+    con: duckdb.DuckDBPyConnection, as_of: date, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    judgments, changes = load(con, as_of)
+    found = []
+    for index, change in enumerate(changes):
+        judgment = judgments.get(change["judgment_id"])
+        if judgment is None or change["change_type"] != "假释":
+            continue
+        hit = _check_one(judgment, earlier_changes(changes, index), change)
+        if hit is not None:
+            found.append(hit)
+    return found
+
+
+def _check_one(
+    judgment: dict[str, Any], earlier: list[dict[str, Any]], change: dict[str, Any]
+) -> dict[str, Any] | None:
+    try:
+        case = parse_case(case_for(judgment, earlier, change))
+        served, requirement, citations = min_served_date(case, build_state(case, Options()))
+    except LawInputError:
+        return None
+    if case.proposal.proposal_date >= served:
+        return None
+    return {
+        "id_number": change["id_number"],
+        "name": change["name"],
+        "facility_code": change["facility_code"],
+        "evidence": {
+            "change_id": change["change_id"],
+            "judgment_id": change["judgment_id"],
+            "principal_penalty": judgment["principal_penalty"],
+            "term_months": judgment["term_months"],
+            "execution_start_date": judgment["delivered"],
+            "proposal_date": case.proposal.proposal_date,
+            "decision_date": change["decision_date"],
+            "earliest_date": served,
+            "requirement": requirement,
+            "citations": "；".join(str(c) for c in citations),
+        },
+    }
