@@ -53,7 +53,7 @@ def print_json(value: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from zhijian.cli import data, imports, law
+    from zhijian.cli import data, imports, law, leads, models, synth
 
     parser = ChineseArgumentParser(
         prog="zhijian", description="智慧执检：刑事执行检察大数据法律监督平台"
@@ -65,7 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     imports.add_init_command(commands)
     law.register(commands)
+    synth.register(commands)
     data.register(commands)
+    models.register(commands)
+    leads.register(commands)
     return parser
 
 

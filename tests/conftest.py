@@ -1,0 +1,26 @@
+"""Test-wide set-up: Django runs on a throw-away workspace.
+
+The settings write ``$ZHIJIAN_HOME/secret_key`` when they load, so ``$ZHIJIAN_HOME`` is
+pointed at a temporary folder before Django starts (never at the repository, nor at a
+workspace of the developer's). pytest-django takes over from here: the database is the
+test database of ``DATABASE_URL`` (PostgreSQL) or an in-memory SQLite one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    home = tempfile.mkdtemp(prefix="zhijian-test-home-")
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+    os.environ["ZHIJIAN_HOME"] = home
+    os.environ.pop("ZHIJIAN_SECRET_KEY", None)
+
+    import zhijian.web
+
+    zhijian.web.setup_django()
