@@ -103,11 +103,25 @@ def test_dropping_keeps_closed_leads_and_other_models_leads() -> None:
     run = sync_run(run_result([]))
 
     assert run.dropped_count == 1
-    assert lead_of(1).status == Lead.Status.NO_LONGER_HIT
-    assert events_of(1)[-1] == ("监督中", "不再命中", "本次完整运行未再命中", run.pk)
+    # A lead already in the workflow keeps its status; the data's change is recorded.
+    assert lead_of(1).status == Lead.Status.SUPERVISING
+    assert lead_of(1).dropped_by_run == run
+    assert events_of(1)[-1] == ("监督中", "监督中", "本次完整运行未再命中", run.pk)
     assert lead_of(2).status == Lead.Status.CLOSED
+    assert lead_of(2).dropped_by_run is None
     assert lead_of(3).status == Lead.Status.TO_ASSIGN
     assert LeadEvent.objects.count() == events_before + 1
+
+
+def test_a_worked_lead_that_hits_again_is_unmarked_and_keeps_its_status() -> None:
+    sync_run(run_result([hit(1)]))
+    Lead.objects.filter(id_number=id_number(1)).update(status=Lead.Status.CONFIRMED)
+    sync_run(run_result([]))
+    again = sync_run(run_result([hit(1)]))
+
+    assert lead_of(1).status == Lead.Status.CONFIRMED
+    assert lead_of(1).dropped_by_run is None
+    assert events_of(1)[-1] == ("属实", "属实", "再次命中", again.pk)
 
 
 def test_an_already_dropped_lead_is_not_dropped_again() -> None:

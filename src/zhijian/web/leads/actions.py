@@ -36,7 +36,11 @@ NEW_LEAD = "新线索"
 HIT_AGAIN = "再次命中"
 NO_LONGER_HIT = "本次完整运行未再命中"
 # A lead in one of these states is left as it is when its hit disappears.
-KEPT_WHEN_ABSENT = (Lead.Status.NO_LONGER_HIT, Lead.Status.CLOSED)
+# A lead nobody has started on becomes 不再命中 when its hit disappears. A lead already
+# in the workflow keeps its status (a confirmed violation that stopped hitting has usually
+# been rectified: that is for the procurator to record) and is only marked by
+# ``dropped_by_run`` with an event.
+NOT_YET_WORKED = (Lead.Status.TO_ASSIGN,)
 REFRESHED_FIELDS = ("last_seen_run", "updated_at", "message", "evidence", "as_of")
 
 EXPORT_FIELDS = (
@@ -77,9 +81,11 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 @transaction.atomic
 def sync_run(result: RunResult) -> ModelRun:
     """Record ``result`` and bring its model's leads up to date, in one transaction: a
-    new fingerprint makes a lead 待分派, a known one is refreshed (a 不再命中 lead returns
-    to 待分派), and only a complete run marks the model's absent leads 不再命中. Every
-    status change writes a ``LeadEvent``. Returns the saved run with its counts."""
+    new fingerprint makes a lead 待分派, a known one is refreshed (a dropped lead is
+    unmarked; a 不再命中 one returns to 待分派), and only a complete run marks the model's
+    absent leads (不再命中 if nobody has started on them; otherwise the status is kept and
+    ``dropped_by_run`` set). Every mark writes a ``LeadEvent``. Returns the saved run
+    with its counts."""
     run = _create_run(result)
     hits = _distinct_hits(result.hits)
     now = timezone.now()
@@ -130,7 +136,7 @@ def _sync_batch(run: ModelRun, batch: Sequence[tuple[str, Hit]], now: datetime) 
         lead.fingerprint: lead
         for lead in Lead.objects.select_for_update()
         .filter(fingerprint__in=[fingerprint for fingerprint, _ in batch])
-        .only("fingerprint", "status")
+        .only("fingerprint", "status", "dropped_by_run")
     }
     new = [(fingerprint, hit) for fingerprint, hit in batch if fingerprint not in known]
     _create_leads(run, new)
@@ -167,19 +173,24 @@ def _new_lead(run: ModelRun, fingerprint: str, hit: Hit) -> Lead:
 
 def _refresh_leads(run: ModelRun, known: Sequence[tuple[Lead, Hit]], now: datetime) -> None:
     """Point the known leads at this run with the latest message, evidence and date; a
-    不再命中 lead returns to 待分派 with an event."""
+    lead the data had dropped is unmarked (a 不再命中 one returns to 待分派), with an event."""
     for lead, hit in known:
         lead.last_seen_run, lead.updated_at = run, now
         lead.message, lead.evidence, lead.as_of = hit.message, hit.evidence, hit.as_of
     _update_rows([lead for lead, _ in known], REFRESHED_FIELDS)
-    returning = [lead for lead, _ in known if lead.status == Lead.Status.NO_LONGER_HIT]
-    Lead.objects.filter(pk__in=[lead.pk for lead in returning]).update(
-        status=Lead.Status.TO_ASSIGN, dropped_by_run=None
-    )
+    returning = [lead for lead, _ in known if lead.dropped_by_run_id is not None]
+    Lead.objects.filter(pk__in=[lead.pk for lead in returning]).update(dropped_by_run=None)
+    Lead.objects.filter(
+        pk__in=[lead.pk for lead in returning], status=Lead.Status.NO_LONGER_HIT
+    ).update(status=Lead.Status.TO_ASSIGN)
     LeadEvent.objects.bulk_create(
-        _event(lead, run, Lead.Status.NO_LONGER_HIT, Lead.Status.TO_ASSIGN, HIT_AGAIN)
+        _event(lead, run, lead.status, _status_when_hit_again(lead.status), HIT_AGAIN)
         for lead in returning
     )
+
+
+def _status_when_hit_again(status: str) -> str:
+    return Lead.Status.TO_ASSIGN if status == Lead.Status.NO_LONGER_HIT else status
 
 
 def _update_rows(leads: Sequence[Lead], fields: Sequence[str]) -> None:
@@ -208,12 +219,13 @@ def _quoted(field: Field[Any, Any] | ForeignObjectRel) -> str:
 
 
 def _drop_absent_leads(run: ModelRun, now: datetime) -> int:
-    """Mark 不再命中 the model's leads this run did not hit (every lead it hit now points
-    to it), except those already 不再命中 or 办结; returns how many."""
+    """Mark the model's leads this run did not hit (every lead it hit now points to it),
+    except those already marked or 办结: not yet worked → 不再命中; in the workflow →
+    status kept, ``dropped_by_run`` set. Returns how many."""
     absent = list(
         Lead.objects.select_for_update()
-        .filter(model_id=run.model_id)
-        .exclude(status__in=KEPT_WHEN_ABSENT)
+        .filter(model_id=run.model_id, dropped_by_run__isnull=True)
+        .exclude(status=Lead.Status.CLOSED)
         .exclude(last_seen_run=run)
         .values_list("pk", "status")
     )
@@ -223,15 +235,21 @@ def _drop_absent_leads(run: ModelRun, now: datetime) -> int:
                 lead_id=pk,
                 run=run,
                 from_status=status,
-                to_status=Lead.Status.NO_LONGER_HIT,
+                to_status=_status_when_absent(status),
                 reason=NO_LONGER_HIT,
             )
             for pk, status in batch
         )
-        Lead.objects.filter(pk__in=[pk for pk, _ in batch]).update(
-            status=Lead.Status.NO_LONGER_HIT, dropped_by_run=run, updated_at=now
+        pks = [pk for pk, _ in batch]
+        Lead.objects.filter(pk__in=pks).update(dropped_by_run=run, updated_at=now)
+        Lead.objects.filter(pk__in=pks, status__in=NOT_YET_WORKED).update(
+            status=Lead.Status.NO_LONGER_HIT
         )
     return len(absent)
+
+
+def _status_when_absent(status: str) -> str:
+    return Lead.Status.NO_LONGER_HIT if status in NOT_YET_WORKED else status
 
 
 def _event(lead: Lead, run: ModelRun, from_status: str, to_status: str, reason: str) -> LeadEvent:
