@@ -42,6 +42,7 @@ def connect(workspace: Workspace | None = None, *, memory_limit: str = "2GB") ->
     ``_row_issues``), external access disabled except for the tables' current files."""
     workspace = workspace or Workspace.from_environment()
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")  # output is ours, not DuckDB's
     versions: dict[str, int | None] = {}
     allowed: list[str] = []
     tables = {name: ds.arrow_schema() for name, ds in DATASETS.items()} | LOG_TABLES

@@ -151,6 +151,7 @@ def _batch_values(summary: ImportSummary) -> dict[str, Any]:
 def _connect(staging: Path) -> duckdb.DuckDBPyConnection:
     """A DuckDB for the check that spills to the staging folder instead of filling memory."""
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")  # the importer shows its own progress
     con.execute("SET memory_limit = '1GB'")
     con.execute(f"SET temp_directory = {sql_literal(str(staging / 'spill'))}")
     con.execute("SET preserve_insertion_order = false")
