@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -127,7 +128,12 @@ def to_postgres(spec: ModelSpec) -> str:
             return exp.Anonymous(this="json_build_object", expressions=args)
         return node
 
-    return tree.transform(replace).sql(dialect="postgres")
+    sql = tree.transform(replace).sql(dialect="postgres")
+    # Two functions SQLGlot leaves in DuckDB's spelling for PostgreSQL.
+    sql = re.sub(r"DAYOFWEEK_ISO\(([^()]*)\)", r"EXTRACT(ISODOW FROM \1)", sql)
+    sql = re.sub(r"\bTO_MONTHS\(", "MAKE_INTERVAL(0, ", sql, flags=re.IGNORECASE)
+    # psycopg reads % as the start of a placeholder: a literal one (LIKE '%…%') is %%.
+    return re.sub(r"%(?!\(\w+\)s)", "%%", sql)
 
 
 def load_postgres(dsn: str, home: Path, datasets: set[str]) -> float:
@@ -170,11 +176,12 @@ def _copy_table(duck: duckdb.DuckDBPyConnection, pg: Any, name: str, files: list
         ", id_number_valid" if "id_number" in dataset.column_names else ""
     )
     # DuckDB writes the CSV and PostgreSQL's COPY reads it: both at their own speed.
-    with tempfile.NamedTemporaryFile(suffix=".csv") as handle:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{name}.csv"
         query = f"SELECT {', '.join(selected)} FROM read_parquet({listed})"
-        duck.execute(f"COPY ({query}) TO {sql_literal(handle.name)} (HEADER false)")
+        duck.execute(f"COPY ({query}) TO {sql_literal(str(path))} (HEADER false)")
         copy_sql = f'COPY {SCHEMA}."{name}" ({names}) FROM STDIN (FORMAT csv)'
-        with pg.cursor() as cursor, cursor.copy(copy_sql) as copy:
+        with pg.cursor() as cursor, cursor.copy(copy_sql) as copy, path.open("rb") as handle:
             while block := handle.read(1 << 20):
                 copy.write(block)
 
@@ -194,7 +201,7 @@ def run_postgres(
             try:
                 rows = pg.execute(to_postgres(spec), params).fetchall()
                 results[spec.id] = (time.perf_counter() - started, len(rows))
-            except psycopg.Error as error:
+            except (psycopg.Error, UnicodeError, ValueError) as error:
                 results[spec.id] = (
                     time.perf_counter() - started,
                     f"error: {str(error).splitlines()[0]}",

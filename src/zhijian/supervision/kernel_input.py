@@ -8,6 +8,7 @@ sentence changes through ``zhijian.law.rules``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -58,6 +59,30 @@ def earlier_changes(changes: list[dict[str, Any]], index: int) -> list[dict[str,
     """The changes of the same judgment before ``changes[index]``."""
     judgment_id = changes[index]["judgment_id"]
     return [c for c in changes[:index] if c["judgment_id"] == judgment_id]
+
+
+Record = dict[str, Any]
+Checker = Callable[[Record, list[Record], Record], Record | None]
+
+
+def changes_of_type(
+    con: duckdb.DuckDBPyConnection, as_of: date, kinds: set[str]
+) -> Iterator[tuple[Record, list[Record], Record]]:
+    """(judgment, earlier changes, change) for every change of ``kinds`` decided by
+    ``as_of`` whose judgment was served in prison."""
+    judgments, changes = load(con, as_of)
+    for index, change in enumerate(changes):
+        judgment = judgments.get(change["judgment_id"])
+        if judgment is not None and change["change_type"] in kinds:
+            yield judgment, earlier_changes(changes, index), change
+
+
+def check_changes(
+    con: duckdb.DuckDBPyConnection, as_of: date, kinds: set[str], checker: Checker
+) -> list[Record]:
+    """The hits ``checker`` returns for the changes of ``kinds``."""
+    found = (checker(*item) for item in changes_of_type(con, as_of, kinds))
+    return [hit for hit in found if hit is not None]
 
 
 def case_for(

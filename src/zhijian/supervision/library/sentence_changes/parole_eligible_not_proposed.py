@@ -13,7 +13,7 @@ import duckdb
 
 from zhijian.law.errors import LawInputError
 from zhijian.law.rules import VIOLATION, check
-from zhijian.supervision.kernel_input import case_for, earlier_changes, load
+from zhijian.supervision.kernel_input import case_for, check_changes
 
 UNPAID_PROPERTY = """
 select distinct judgment_id from property_judgments
@@ -24,19 +24,18 @@ where status in ('未执行', '部分执行')
 def hits(
     con: duckdb.DuckDBPyConnection, as_of: date, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    judgments, changes = load(con, as_of)
+    # Whether a prisoner with unpaid property items could pay is not in the data: those
+    # reductions are not this model's call.
     unpaid = {row[0] for row in con.execute(UNPAID_PROPERTY).fetchall()}
-    found = []
-    for index, change in enumerate(changes):
-        judgment = judgments.get(change["judgment_id"])
-        if judgment is None or change["change_type"] != "减刑":
-            continue
+
+    def check_paid_up(
+        judgment: dict[str, Any], earlier: list[dict[str, Any]], change: dict[str, Any]
+    ) -> dict[str, Any] | None:
         if change["judgment_id"] in unpaid:
-            continue  # whether the prisoner could pay is not in the data: not this model's call
-        hit = _check_one(judgment, earlier_changes(changes, index), change)
-        if hit is not None:
-            found.append(hit)
-    return found
+            return None
+        return _check_one(judgment, earlier, change)
+
+    return check_changes(con, as_of, {"减刑"}, check_paid_up)
 
 
 def _lawful(case: dict[str, Any]) -> tuple[bool, Any]:

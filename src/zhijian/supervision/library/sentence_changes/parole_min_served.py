@@ -13,22 +13,13 @@ from zhijian.law.errors import LawInputError
 from zhijian.law.rules.case import parse_case
 from zhijian.law.rules.parole import min_served_date
 from zhijian.law.rules.state import Options, build_state
-from zhijian.supervision.kernel_input import case_for, earlier_changes, load
+from zhijian.supervision.kernel_input import case_for, check_changes
 
 
 def hits(
     con: duckdb.DuckDBPyConnection, as_of: date, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    judgments, changes = load(con, as_of)
-    found = []
-    for index, change in enumerate(changes):
-        judgment = judgments.get(change["judgment_id"])
-        if judgment is None or change["change_type"] != "假释":
-            continue
-        hit = _check_one(judgment, earlier_changes(changes, index), change)
-        if hit is not None:
-            found.append(hit)
-    return found
+    return check_changes(con, as_of, {"假释"}, _check_one)
 
 
 def _check_one(

@@ -16,7 +16,7 @@ import duckdb
 
 from zhijian.law.errors import LawInputError
 from zhijian.law.rules import VIOLATION, check
-from zhijian.supervision.kernel_input import case_for, earlier_changes, load
+from zhijian.supervision.kernel_input import case_for, check_changes
 
 PROPOSAL_TYPES = {"减刑", "死缓减为有期徒刑", "无期减为有期徒刑"}
 
@@ -24,16 +24,7 @@ PROPOSAL_TYPES = {"减刑", "死缓减为有期徒刑", "无期减为有期徒�
 def hits(
     con: duckdb.DuckDBPyConnection, as_of: date, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    judgments, changes = load(con, as_of)
-    found = []
-    for index, change in enumerate(changes):
-        judgment = judgments.get(change["judgment_id"])
-        if judgment is None or change["change_type"] not in PROPOSAL_TYPES:
-            continue
-        hit = _check_one(judgment, earlier_changes(changes, index), change)
-        if hit is not None:
-            found.append(hit)
-    return found
+    return check_changes(con, as_of, PROPOSAL_TYPES, _check_one)
 
 
 def _check_one(
