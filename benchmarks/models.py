@@ -194,7 +194,7 @@ def run_postgres(
     results: dict[str, tuple[float, int | str]] = {}
     with psycopg.connect(dsn, autocommit=True) as pg:
         pg.execute(f"SET search_path TO {SCHEMA}")
-        pg.execute("SET statement_timeout = '600s'")
+        pg.execute(f"SET statement_timeout = '{timeout}s'")
         for spec in specs:
             params = {"as_of": as_of, **spec.param_values()}
             started = time.perf_counter()
@@ -215,6 +215,7 @@ def main() -> None:
     parser.add_argument("--scale", default="medium")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path)
+    parser.add_argument("--pg-timeout", type=int, default=300, help="seconds per query")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="zhijian-models-"))
     home, as_of = prepare(folder, args.scale, args.seed)
@@ -236,7 +237,7 @@ def main() -> None:
         print(f"PostgreSQL: skipped ({type(error).__name__}: {error})")
         return
     print(f"PostgreSQL: loaded the inputs in {loaded:.0f} s")
-    pg = run_postgres(dsn, sql_specs, as_of)
+    pg = run_postgres(dsn, sql_specs, as_of, args.pg_timeout)
     print(f"{'model':32} {'duckdb s':>9} {'postgres s':>11} {'ratio':>7}  result")
     duck_sum = pg_sum = 0.0
     for spec in sql_specs:

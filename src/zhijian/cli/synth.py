@@ -27,7 +27,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     generate.add_argument("--out", required=True, type=Path, help="输出目录")
     generate.add_argument("--format", choices=FORMATS, default="csv", help="文件格式")
-    generate.add_argument("--dirty", action="store_true", help="另写入机关常见的脏数据（仅 csv）")
+    generate.add_argument(
+        "--dirty",
+        action="store_true",
+        help="按机关实际报送的样子改写部分文件（仅 csv）：GBK 编码、15位身份证号、校验码错误、"
+        "不存在的日期、规定范围外的取值，逐条列入 manifest.json 的 dirty",
+    )
     generate.add_argument("--anomalies", type=int, help="每个模型植入的异常数（默认随规模）")
     generate.add_argument("--near-misses", type=int, help="每个模型的临界样本数（默认随规模）")
     generate.add_argument("--quiet", action="store_true", help="不输出进度")
@@ -46,9 +51,9 @@ def run_generate(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"输出路径已存在且不是目录：{args.out}")
     if args.dirty and args.format != "csv":
-        raise UsageError("--dirty 只能与 --format csv 一起使用：编码和日期错误只存在于文本文件中")
-    if args.dirty:
-        raise UsageError("--dirty（脏数据模式）尚未实现：目前只生成干净的数据文件")
+        raise UsageError(
+            "--dirty 只能与 --format csv 一起使用：GBK 编码和各种日期写法只存在于文本文件中"
+        )
     for name in ("anomalies", "near_misses"):
         value = getattr(args, name)
         if value is not None and not 0 <= value <= 1000:
@@ -64,5 +69,8 @@ def run_generate(args: argparse.Namespace) -> int:
         near_misses=args.near_misses,
     )
     manifest = generate(config, quiet=args.quiet)
-    print_json({"out": str(args.out), "rows": manifest["rows"], "planted": manifest["planted"]})
+    summary = {"out": str(args.out), "rows": manifest["rows"], "planted": manifest["planted"]}
+    if args.dirty:
+        summary["dirty_rows"] = len(manifest["dirty"]["rows"])
+    print_json(summary)
     return 0

@@ -19,6 +19,7 @@ from zhijian.synth import custody as custody_module
 from zhijian.synth.accounts import add_accounts
 from zhijian.synth.anomalies import MODELS, Plant, Truth, plant_all
 from zhijian.synth.config import Config, stream
+from zhijian.synth.dirty import make_dirty
 from zhijian.synth.facilities import add_facilities, add_staff
 from zhijian.synth.people import PersonFactory, Population, make_population
 from zhijian.synth.sentences import NAT, add_judgments, add_property_judgments, draw_offenders
@@ -63,6 +64,8 @@ class Progress:
 
 def generate(config: Config, *, quiet: bool = False) -> dict[str, Any]:
     """Write every file into ``config.out``; returns the manifest."""
+    if config.dirty and config.format != "csv":
+        raise ValueError("脏数据只写 CSV 文件：--dirty 只能与 --format csv 一起使用")
     progress = Progress(quiet)
     config.out.mkdir(parents=True, exist_ok=True)
     tables = Tables(config.out, config.format)
@@ -141,6 +144,10 @@ def generate(config: Config, *, quiet: bool = False) -> dict[str, Any]:
         "near_misses": [t.to_json() for t in plant.near_misses],
         "parameters": PARAMETERS,
     }
+    if config.dirty:
+        progress("脏数据：GBK 编码的文件与问题行")
+        people = [t.id_number for t in [*plant.truths, *plant.near_misses]]
+        manifest["dirty"] = make_dirty(config.out, stream(config, "dirty"), people)
     Manifest(manifest).write(config.out / "manifest.json")
     progress("完成")
     return manifest
