@@ -187,7 +187,7 @@ def _copy_table(duck: duckdb.DuckDBPyConnection, pg: Any, name: str, files: list
 
 
 def run_postgres(
-    dsn: str, specs: list[ModelSpec], as_of: str
+    dsn: str, specs: list[ModelSpec], as_of: str, timeout: int
 ) -> dict[str, tuple[float, int | str]]:
     import psycopg
 
