@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,29 @@ def test_test_command_runs_the_yml_tests(capsys: pytest.CaptureFixture[str]) -> 
 def test_unknown_model_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "test", "no_such_model"]) == 2
     assert "未知模型：no_such_model" in capsys.readouterr().err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_twice_creates_no_new_leads(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zhijian.synth.config import SCALES, Config
+    from zhijian.synth.generator import generate
+    from zhijian.warehouse.ingest import import_directory
+    from zhijian.warehouse.workspace import Workspace
+
+    data = tmp_path / "data"
+    generate(Config(SCALES["tiny"], 3, data, format="parquet"), quiet=True)
+    monkeypatch.setenv("ZHIJIAN_HOME", str(tmp_path / "home"))
+    import_directory(data, workspace=Workspace.from_environment())
+    args = ["models", "run", "--as-of", "2025-06-30", "--json"]
+
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(args) == 0
+    second = json.loads(capsys.readouterr().out)
+
+    assert sum(r["new_leads"] for r in first) == sum(r["hits"] for r in first) > 0
+    assert [r["new_leads"] for r in second] == [0] * 14
+    assert [r["dropped"] for r in second] == [0] * 14
+    assert all(r["error"] is None for r in second)

@@ -134,8 +134,11 @@ def normalized(column: Column, raw: str, relation: str = "raw") -> str:
         return f"TRY_CAST(replace({raw}, ',', '') AS DOUBLE)"
     if kind is ColumnType.MONEY:
         clean = f"regexp_replace({raw}, '[,，¥￥元\\s]', '', 'g')"
+        plain = "'-?[0-9]{1,16}(\\.[0-9]{1,2})?'"
         return (
-            f"CASE WHEN regexp_full_match({clean}, '[+-]?[0-9]{{1,16}}(\\.[0-9]{{1,2}}0*)?') "
+            # The plain spelling first: most values need no cleaning.
+            f"CASE WHEN regexp_full_match({raw}, {plain}) THEN CAST({raw} AS DECIMAL(18, 2)) "
+            f"WHEN regexp_full_match({clean}, '[+-]?[0-9]{{1,16}}(\\.[0-9]{{1,2}}0*)?') "
             f"THEN TRY_CAST({clean} AS DECIMAL(18, 2)) END"
         )
     if kind is ColumnType.DATE:
@@ -152,7 +155,10 @@ def normalized(column: Column, raw: str, relation: str = "raw") -> str:
     if kind is ColumnType.MONTH:
         month = _pattern_case(raw, MONTH_PATTERNS, "")
         day = _pattern_case(raw, DATE_PATTERNS, "")
-        return f"strftime(coalesce({month}, {day}), '%Y-%m')"
+        canonical = f"regexp_full_match({raw}, '[0-9]{{4}}-(0[1-9]|1[0-2])')"
+        return (
+            f"CASE WHEN {canonical} THEN {raw} ELSE strftime(coalesce({month}, {day}), '%Y-%m') END"
+        )
     if kind is ColumnType.BOOL:
         yes = ", ".join(sql_literal(w) for w in TRUE_WORDS)
         no = ", ".join(sql_literal(w) for w in FALSE_WORDS)
@@ -263,21 +269,47 @@ def _source(dataset: Dataset, staged_columns: set[str], staged: str, where: str 
 def check_query(dataset: Dataset, staged_columns: set[str], staged: str) -> str:
     """A SELECT over the staged Parquet file ``staged`` giving per row: ``_row``, each
     column normalized, ``id_number_valid``, and booleans ``_rejected`` and ``_flagged``.
-    The reasons themselves come from ``issues_query``, run only on the rows that have
-    any: computing them for every row would cost more than all the rest."""
-    selects = ["raw._row AS _row"]
+
+    Values are normalized once in an inner query; the outer one tests them, so no
+    normalizing expression is evaluated twice. The reasons themselves come from
+    ``issues_query``, run only on the rows that have any."""
+    inner = ["raw._row AS _row"]
     for column in dataset.columns:
         value = normalized(column, _raw(column.name, staged_columns))
         if column.name == "crimes" and "crimes" not in staged_columns:
             value = "NULL::VARCHAR[]"
-        selects.append(f'{value} AS "{column.name}"')
+        inner.append(f'{value} AS "{column.name}"')
+        inner.append(f'{_raw(column.name, staged_columns)} AS "_raw_{column.name}"')
+    for helper in ("_id_problem", "_numeric_columns", "_parse_error"):
+        if helper in staged_columns or (helper == "_id_problem" and "id_number" in staged_columns):
+            inner.append(f"raw.{helper} AS {helper}")
+    if "crimes" in dataset.column_names and "crimes" in staged_columns:
+        inner.append("zj_crimes.problem AS _crimes_problem")
+    outer = ["n._row AS _row", *(f'n."{c.name}"' for c in dataset.columns)]
     if "id_number" in dataset.column_names:
-        selects.append(f"{_id_valid(staged_columns)} AS id_number_valid")
-    problems = _problems(dataset, staged_columns)
-    for reject, name in ((True, "_rejected"), (False, "_flagged")):
-        found = [f"({p.reason}) IS NOT NULL" for p in problems if p.reject is reject]
-        selects.append(f"({' OR '.join(found) or 'FALSE'}) AS {name}")
-    return f"SELECT {', '.join(selects)} FROM {_source(dataset, staged_columns, staged)}"
+        outer.append(f"{_id_valid(staged_columns, 'n')} AS id_number_valid")
+    rejects, flags = _checked_problems(dataset, staged_columns)
+    outer.append(f"({' OR '.join(rejects) or 'FALSE'}) AS _rejected")
+    outer.append(f"({' OR '.join(flags) or 'FALSE'}) AS _flagged")
+    source = _source(dataset, staged_columns, staged)
+    return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source}) n"
+
+
+def _checked_problems(dataset: Dataset, staged_columns: set[str]) -> tuple[list[str], list[str]]:
+    """The rejection and flag tests of ``check_query``, over its inner query ``n``."""
+    rejects = []
+    for column in dataset.columns:
+        reason = error_reason(column, f'n."_raw_{column.name}"', f'n."{column.name}"')
+        if reason is not None:
+            rejects.append(f"({reason}) IS NOT NULL")
+    if "_parse_error" in staged_columns:
+        rejects.append("n._parse_error IS NOT NULL")
+    flags = []
+    if "id_number" in dataset.column_names and "id_number" in staged_columns:
+        flags.append(f"({_id_flag_reason(staged_columns, 'n', 'n._raw_id_number')}) IS NOT NULL")
+    if "crimes" in dataset.column_names and "crimes" in staged_columns:
+        flags.append("n._crimes_problem IS NOT NULL")
+    return rejects, flags
 
 
 def issues_query(
@@ -299,29 +331,33 @@ def issues_query(
     return " UNION ALL ".join(parts)
 
 
-def _id_valid(staged_columns: set[str]) -> str:
+def _id_valid(staged_columns: set[str], relation: str = "raw") -> str:
     if "id_number" not in staged_columns:
         return "NULL::BOOLEAN"
+    id_ref = "raw.id_number" if relation == "raw" else f"{relation}._raw_id_number"
     return (
-        f"CASE WHEN raw.id_number IS NULL THEN NULL "
-        f"ELSE raw._id_problem IS NULL AND NOT {_numeric_id(staged_columns)} END"
+        f"CASE WHEN {id_ref} IS NULL THEN NULL "
+        f"ELSE {relation}._id_problem IS NULL AND NOT {_numeric_id(staged_columns, relation)} END"
     )
 
 
-def _numeric_id(staged_columns: set[str]) -> str:
+def _numeric_id(staged_columns: set[str], relation: str = "raw") -> str:
     if "_numeric_columns" not in staged_columns:
         return "FALSE"
-    return "coalesce(contains(raw._numeric_columns, 'id_number'), FALSE)"
+    return f"coalesce(contains({relation}._numeric_columns, 'id_number'), FALSE)"
 
 
-def _id_flag_reason(staged_columns: set[str]) -> str:
-    numeric = _numeric_id(staged_columns)
+def _id_flag_reason(
+    staged_columns: set[str], relation: str = "raw", id_ref: str = "raw.id_number"
+) -> str:
+    numeric = _numeric_id(staged_columns, relation)
+    problem = f"{relation}._id_problem"
     return (
-        f"CASE WHEN raw.id_number IS NULL THEN NULL "
+        f"CASE WHEN {id_ref} IS NULL THEN NULL "
         f"WHEN {numeric} THEN '身份证号在表格中以数值形式存储，末位X或后几位可能已丢失（'"
-        f" || coalesce(raw._id_problem, '需核对') || '），按原值保存并标记' "
-        "WHEN raw._id_problem IS NOT NULL "
-        "THEN '身份证号' || raw._id_problem || '，按原值保存并标记' END"
+        f" || coalesce({problem}, '需核对') || '），按原值保存并标记' "
+        f"WHEN {problem} IS NOT NULL "
+        f"THEN '身份证号' || {problem} || '，按原值保存并标记' END"
     )
 
 
