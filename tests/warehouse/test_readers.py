@@ -23,9 +23,8 @@ import pyarrow.parquet as pq
 import pytest
 import xlwt
 
-from zhijian.warehouse import readers
 from zhijian.warehouse.errors import WarehouseError
-from zhijian.warehouse.readers import StagedFile, load_mapping, stage_file
+from zhijian.warehouse.readers import StagedFile, delimited, load_mapping, stage_file, staging
 from zhijian.warehouse.standard import Column, ColumnType, Dataset, get_dataset
 
 DEATHS = get_dataset("deaths")  # id_number, name, death_date, source (enum); place optional
@@ -43,7 +42,7 @@ PEOPLE = [
 @pytest.fixture(params=[True, False], ids=["pyarrow", "csv-module"])
 def csv_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
     """Every CSV test runs through both readers: they must stage the same rows."""
-    monkeypatch.setattr(readers, "USE_PYARROW", request.param)
+    monkeypatch.setattr(delimited, "USE_PYARROW", request.param)
     return bool(request.param)
 
 
@@ -206,7 +205,7 @@ def test_malformed_rows_keep_every_row_number_across_many_blocks(
     """pyarrow skips malformed rows and reports them separately; the valid rows after
     them must still carry their own row numbers, across block boundaries and with
     quoted values spanning lines in between."""
-    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 2048)
+    monkeypatch.setattr(delimited, "CSV_BLOCK_BYTES", 2048)
     records = [TITLE, ",,,,", ",".join(HEADER)]
     expected: dict[int, str | None] = {}
     for n in range(4, 1504):
@@ -402,7 +401,7 @@ def test_encoding_is_decided_where_the_first_non_ascii_byte_is(tmp_path: Path) -
 
 
 def test_utf8_sample_cut_inside_a_character_is_still_utf8(tmp_path: Path) -> None:
-    cut = readers.ENCODING_SAMPLE_BYTES
+    cut = delimited.ENCODING_SAMPLE_BYTES
     for pad in range(24):
         text = ",".join(HEADER) + "," * pad + "\r\n" + "1,张三,2024-05-01,x,\r\n" * 4000
         data = text.encode("utf-8")
@@ -680,15 +679,15 @@ def test_ndjson_for_another_dataset(tmp_path: Path) -> None:
 def test_what_pyarrow_cannot_read_goes_through_the_csv_module(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 64)  # one value is larger than a block
-    fallback = readers._csv_python
+    monkeypatch.setattr(delimited, "CSV_BLOCK_BYTES", 64)  # one value is larger than a block
+    fallback = delimited._csv_python
     used: list[Path] = []
 
     def spy(source: Path, *args: Any) -> None:
         used.append(source)
         fallback(source, *args)
 
-    monkeypatch.setattr(readers, "_csv_python", spy)
+    monkeypatch.setattr(delimited, "_csv_python", spy)
     place = "长" * 100 + "\n" + "长" * 100
     data = csv_bytes([HEADER, [*PEOPLE[0][:4], place], PEOPLE[1]])
     reported: list[int] = []
@@ -700,7 +699,7 @@ def test_what_pyarrow_cannot_read_goes_through_the_csv_module(
 
 def test_whitespace_set_is_what_str_strip_strips() -> None:
     expected = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
-    assert expected == readers.WHITESPACE
+    assert expected == staging.WHITESPACE
 
 
 def awkward_csvs() -> Iterator[tuple[str, bytes]]:
@@ -716,7 +715,7 @@ def test_pyarrow_and_csv_module_stage_the_same(
 ) -> None:
     path = write(tmp_path, f"{name}.csv", data)
     fast = rows(stage(path))
-    monkeypatch.setattr(readers, "USE_PYARROW", False)
+    monkeypatch.setattr(delimited, "USE_PYARROW", False)
     slow = rows(stage(path))
     assert fast == slow
     assert fast
