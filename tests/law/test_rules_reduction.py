@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli.test_law_cli import ISSUE_EXAMPLE
 from zhijian.law.errors import LawInputError
 from zhijian.law.rules import CheckResult, check
 from zhijian.law.terms import term_end
@@ -209,34 +210,8 @@ def test_strict_offender_sentenced_to_exactly_ten_years_gets_the_longer_interval
 
 
 def test_issue_example_is_compliant() -> None:
-    data = {
-        "penalty": "有期徒刑",
-        "term_months": 120,
-        "crimes": ["故意杀人罪"],
-        "recidivist": False,
-        "limited_reduction": False,
-        "judgment_effective_date": "2015-02-10",
-        "execution_start_date": "2015-03-01",
-        "pretrial_detention_days": 200,
-        "property_unpaid_with_ability": False,
-        "history": [
-            {
-                "type": "减刑",
-                "proposal_date": "2017-03-01",
-                "decision_date": "2017-04-20",
-                "served_date": "2017-04-25",
-                "months": 9,
-                "basis": "悔改表现",
-            }
-        ],
-        "proposal": {
-            "type": "减刑",
-            "proposal_date": "2019-03-01",
-            "months": 9,
-            "basis": "悔改表现",
-        },
-    }
-    result = check(data)
+    # The example of the check command's documentation (docs/law.md).
+    result = check(ISSUE_EXAMPLE)
     assert result.compliant
     assert result.earliest_reduction_date == date(2018, 10, 24)
     assert result.earliest_parole_date is None  # 故意杀人、十年：不得假释
