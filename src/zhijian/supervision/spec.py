@@ -42,7 +42,7 @@ class LegalBasis:
         if self.document in DOCUMENTS and self.article is not None:
             return str(Citation(self.document, self.article, self.paragraph))
         where = f"第{self.article}条" if self.article is not None else ""
-        return f"{self.document}{where}"
+        return f"{self.document}{where}（未经法规原文核对）"
 
 
 @dataclass(frozen=True)
