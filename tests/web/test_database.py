@@ -76,7 +76,7 @@ def test_the_database_is_migrated_on_first_use(tmp_path: Path) -> None:
     with sqlite3.connect(name) as database:
         tables = {row[0] for row in database.execute("select name from sqlite_master")}
         applied = database.execute("select count(*) from django_migrations").fetchone()[0]
-    assert {"leads_lead", "leads_leadevent", "leads_modelrun", "auth_user"} <= tables
+    assert {"leads_lead", "leads_leadevent", "leads_modelrun", "accounts_user"} <= tables
     assert stat.S_IMODE((home / "secret_key").stat().st_mode) == 0o600
     # A second start finds nothing to do.
     open_database(home)

@@ -4,8 +4,12 @@
 - ``ZHIJIAN_SECRET_KEY``: Django's signing key; default a key generated once into
   ``$ZHIJIAN_HOME/secret_key`` (mode 0600).
 - ``ZHIJIAN_DEBUG``: Django's debug mode (``1``, ``true``, ``yes``, ``on``); default off.
+  Never turn it on for real data: error pages would show it.
 - ``ZHIJIAN_ALLOWED_HOSTS``: host names served, comma-separated; default
   ``127.0.0.1,localhost``.
+- ``ZHIJIAN_HTTPS``: the site is served over HTTPS (default on): session and CSRF cookies
+  are sent only over HTTPS. ``zhijian demo`` turns it off, serving plain HTTP on loopback.
+- ``ZHIJIAN_SESSION_MINUTES``: a session ends after this many idle minutes; default 120.
 - ``DATABASE_URL``: the operational database; default SQLite at
   ``$ZHIJIAN_HOME/zhijian.sqlite3``.
 
@@ -15,6 +19,8 @@ Production and CI use PostgreSQL: ``DATABASE_URL=postgres://user:password@host:5
 from __future__ import annotations
 
 import os
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
@@ -23,8 +29,11 @@ from zhijian.warehouse.workspace import Workspace
 from zhijian.web.secret_key import load_or_create_secret_key
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value in {"1", "true", "yes", "on"}
 
 
 def _database() -> dict[str, Any]:
@@ -36,11 +45,16 @@ def _database() -> dict[str, Any]:
         "NAME": str(HOME / "zhijian.sqlite3"),
         # The command line writes while the web reads: WAL lets readers go on, and taking
         # the write lock at BEGIN avoids "database is locked" halfway through a transaction.
-        "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        },
     }
 
 
 HOME = Workspace.from_environment().home
+PACKAGE = Path(__file__).resolve().parent
 
 SECRET_KEY = os.environ.get("ZHIJIAN_SECRET_KEY") or load_or_create_secret_key(HOME / "secret_key")
 DEBUG = _flag("ZHIJIAN_DEBUG")
@@ -51,21 +65,126 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.contenttypes",
+    "django.contrib.admin",
     "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "zhijian.web.accounts",
+    "zhijian.web.audit",
     "zhijian.web.leads",
+    "zhijian.web.people",
+    "zhijian.web.library",
+    "zhijian.web.datahub",
+    "zhijian.web.dashboard",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it sees the result of authentication (django-axes' documented order).
+    "axes.middleware.AxesMiddleware",
 ]
 ROOT_URLCONF = "zhijian.web.urls"
 WSGI_APPLICATION = "zhijian.web.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zhijian.web.accounts.context.navigation",
+            ],
+        },
+    }
+]
 
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes): five failures for one user name from one address lock
+# that pair out for 15 minutes; the lockout page says so in Chinese.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Sessions end after a period without a request, and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("ZHIJIAN_SESSION_MINUTES", "120")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+HTTPS = _flag("ZHIJIAN_HTTPS", default=True)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+STATIC_URL = "/static/"
+STATIC_ROOT = HOME / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Files are served from the package (no collectstatic step on an offline server).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = HOME / "files"
+# Uploaded data files stream to disk above this size instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Background work (model runs, imports): rows in the operational database, run by
+# ``zhijian worker`` (or by ``zhijian demo``, which starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# Nothing about a person goes to the logs: requests are not logged with their bodies, and
+# errors are mailed to nobody.
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django": {"handlers": ["console"], "level": "WARNING"}},
+}

@@ -1,0 +1,131 @@
+"""Who may see what: one helper per kind of object, used by every page and export.
+
+A user sees the leads, people and warehouse records of the facilities their unit or any
+unit below it supervises, plus facilities granted to them for a limited time. A user at
+the root of the tree (the 省院) sees every facility. Being a superuser or a 系统管理员
+grants no data: access comes from the unit alone. An object outside the user's scope is
+a 404, never a 403, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from zhijian.law.idnumber import mask_id_number
+from zhijian.web.accounts.models import FacilityGrant, Role, SupervisedFacility, Unit
+
+if TYPE_CHECKING:
+    from zhijian.web.accounts.models import User
+    from zhijian.web.leads.models import Lead
+
+# Roles that see whole ID numbers in lists; everyone else sees 370102********123X.
+FULL_ID_ROLES = (Role.Code.RESIDENT, Role.Code.INVESTIGATOR)
+# Roles that work leads (verify, confirm, issue documents).
+HANDLER_ROLES = (Role.Code.RESIDENT, Role.Code.CIRCUIT, Role.Code.HEAD)
+# Roles that assign leads to handlers.
+ASSIGNER_ROLES = (Role.Code.HEAD,)
+# Roles that run models and import data.
+MODELLER_ROLES = (Role.Code.MODELLER, Role.Code.ADMIN)
+ADMIN_ROLES = (Role.Code.ADMIN,)
+
+
+def sees_everything(user: Any) -> bool:
+    """True for a user of the root unit (the 省院)."""
+    unit: Unit | None = getattr(user, "unit", None)
+    return bool(user.is_authenticated and unit is not None and unit.parent_id is None)
+
+
+def visible_facility_codes(user: Any) -> frozenset[str] | None:
+    """The facility codes the user may see, or ``None`` when they may see every facility.
+    Computed once per user object (that is, once per request)."""
+    if hasattr(user, "_visible_facilities"):
+        cached: frozenset[str] | None = user._visible_facilities
+        return cached
+    codes: frozenset[str] | None
+    if not user.is_authenticated:
+        codes = frozenset()
+    elif sees_everything(user):
+        codes = None
+    else:
+        own: set[str] = set()
+        if user.unit_id is not None:
+            own.update(
+                SupervisedFacility.objects.filter(
+                    unit__path__startswith=user.unit.path
+                ).values_list("facility_code", flat=True)
+            )
+        own.update(
+            FacilityGrant.objects.active()
+            .filter(user=user)
+            .values_list("facility__facility_code", flat=True)
+        )
+        codes = frozenset(own)
+    user._visible_facilities = codes
+    return codes
+
+
+def can_see_facility(user: Any, facility_code: str | None) -> bool:
+    codes = visible_facility_codes(user)
+    return codes is None or (facility_code or "") in codes
+
+
+def visible_facilities(user: Any) -> QuerySet[SupervisedFacility]:
+    codes = visible_facility_codes(user)
+    facilities = SupervisedFacility.objects.select_related("unit")
+    return facilities if codes is None else facilities.filter(facility_code__in=codes)
+
+
+def visible_units(user: Any) -> QuerySet[Unit]:
+    """The user's unit and the units below it (every unit for the 省院)."""
+    if not user.is_authenticated or user.unit_id is None:
+        return Unit.objects.none()
+    unit: Unit = user.unit
+    return unit.descendants_and_self()
+
+
+def leads_for(user: Any) -> QuerySet[Lead]:
+    """Every lead the user may see."""
+    from zhijian.web.leads.models import Lead
+
+    codes = visible_facility_codes(user)
+    if codes is None:
+        return Lead.objects.all()
+    if not codes:
+        return Lead.objects.none()
+    return Lead.objects.filter(facility_code__in=sorted(codes))
+
+
+def get_lead_for_user(user: Any, pk: int | str) -> Lead:
+    """The lead, or 404 when it does not exist or is outside the user's scope."""
+    try:
+        return leads_for(user).get(pk=int(pk))
+    except (ValueError, leads_for(user).model.DoesNotExist) as error:
+        raise Http404("线索不存在或无权查看") from error
+
+
+def shows_full_id(user: Any) -> bool:
+    return bool(user.is_authenticated and user.has_role(*FULL_ID_ROLES))
+
+
+def display_id(user: User | Any, id_number: str) -> str:
+    """The ID number as a list shows it to this user: whole, or masked."""
+    return id_number if shows_full_id(user) else mask_id_number(id_number)
+
+
+def is_handler(user: Any) -> bool:
+    return bool(user.is_authenticated and user.has_role(*HANDLER_ROLES))
+
+
+def is_assigner(user: Any) -> bool:
+    return bool(user.is_authenticated and user.has_role(*ASSIGNER_ROLES))
+
+
+def is_modeller(user: Any) -> bool:
+    return bool(user.is_authenticated and user.has_role(*MODELLER_ROLES))
+
+
+def is_admin(user: Any) -> bool:
+    return bool(user.is_authenticated and user.has_role(*ADMIN_ROLES))

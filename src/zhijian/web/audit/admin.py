@@ -1,0 +1,1 @@
+"""Audit rows are not editable anywhere; the read-only page is ``audit:list``."""
