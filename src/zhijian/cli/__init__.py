@@ -53,7 +53,7 @@ def print_json(value: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from zhijian.cli import data, imports, law, leads, models, synth
+    from zhijian.cli import data, imports, law, leads, models, synth, web
 
     parser = ChineseArgumentParser(
         prog="zhijian", description="智慧执检：刑事执行检察大数据法律监督平台"
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.register(commands)
     models.register(commands)
     leads.register(commands)
+    web.register(commands)
     return parser
 
 

@@ -158,12 +158,14 @@ if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 STATIC_URL = "/static/"
-STATIC_ROOT = HOME / "static"
+STATICFILES_DIRS = [PACKAGE / "static"]
+# Files are served from the package by WhiteNoise's finders: no collectstatic step on an
+# offline server, so there is no STATIC_ROOT.
+STATIC_ROOT = None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Files are served from the package (no collectstatic step on an offline server).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = HOME / "files"

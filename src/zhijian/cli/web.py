@@ -1,0 +1,217 @@
+"""The web platform's commands: ``demo``, ``serve``, ``worker``, ``audit verify``,
+``units seed`` and ``users create``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from zhijian.cli import UsageError, print_json
+
+DEMO_HOME = "zhijian-demo"
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    demo = commands.add_parser(
+        "demo", help="演示：生成合成的山东全省数据、导入、运行模型、创建演示用户并启动网页"
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    demo.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    demo.add_argument("--scale", default="small", choices=("tiny", "small"), help="数据规模")
+    demo.add_argument("--fresh", action="store_true", help="清空演示工作区后重新准备")
+    demo.add_argument("--no-serve", action="store_true", help="只准备工作区，不启动网页")
+    demo.set_defaults(handler=run_demo)
+
+    serve = commands.add_parser("serve", help="启动网页服务（waitress）与后台任务进程")
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    serve.add_argument("--threads", type=int, default=8, help="处理请求的线程数（默认 8）")
+    serve.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
+    serve.set_defaults(handler=run_serve)
+
+    worker = commands.add_parser("worker", help="后台任务进程：运行网页提交的模型运行与导入")
+    worker.add_argument("--batch", action="store_true", help="处理完排队的任务后退出")
+    worker.set_defaults(handler=run_worker)
+
+    audit = commands.add_parser("audit", help="审计日志")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="子命令")
+    audit_sub.required = True
+    verify = audit_sub.add_parser("verify", help="校验审计日志的哈希链，报告篡改")
+    verify.add_argument("--json", action="store_true", help="输出 JSON")
+    verify.set_defaults(handler=run_audit_verify)
+
+    units = commands.add_parser("units", help="单位与监督场所")
+    units_sub = units.add_subparsers(dest="units_command", metavar="子命令")
+    units_sub.required = True
+    seed = units_sub.add_parser(
+        "seed", help="按数据仓库的 facilities 建立单位树与场所监督关系（可重复运行）"
+    )
+    seed.set_defaults(handler=run_units_seed)
+
+    users = commands.add_parser("users", help="用户")
+    users_sub = users.add_subparsers(dest="users_command", metavar="子命令")
+    users_sub.required = True
+    create = users_sub.add_parser("create", help="创建用户（密码从标准输入或提示读取）")
+    create.add_argument("username", help="用户名")
+    create.add_argument("--name", required=True, help="姓名")
+    create.add_argument("--unit", required=True, help="所在单位全称")
+    create.add_argument(
+        "--role", action="append", required=True, help="角色，可重复，如 --role 系统管理员"
+    )
+    create.set_defaults(handler=run_users_create)
+
+
+def _start_django() -> None:
+    import zhijian.web
+
+    zhijian.web.setup_django()
+    zhijian.web.ensure_database()
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    os.environ.setdefault("ZHIJIAN_HOME", str(Path(DEMO_HOME).resolve()))
+    # The demo serves plain HTTP on this machine: cookies cannot require HTTPS.
+    os.environ["ZHIJIAN_HTTPS"] = "0"
+    from zhijian.warehouse.workspace import Workspace
+    from zhijian.web import demo
+
+    workspace = Workspace.from_environment()
+    if args.fresh:
+        if not (workspace.home / demo.USERS_FILE).exists() and workspace.home.exists():
+            raise UsageError(f"{workspace.home} 不是演示工作区，--fresh 不会清空它")
+        import shutil
+
+        shutil.rmtree(workspace.home, ignore_errors=True)
+    _start_django()
+    try:
+        users = demo.prepare(workspace, scale=args.scale, say=_say)
+    except RuntimeError as error:
+        raise UsageError(str(error)) from None
+    url = f"http://{args.host}:{args.port}/"
+    demo.print_users(users, url, serving=not args.no_serve, say=_say)
+    if args.no_serve:
+        return 0
+    return _serve(args.host, args.port, threads=8, worker=True)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    _start_django()
+    _say(f"智慧执检：http://{args.host}:{args.port}/ （Ctrl+C 停止）")
+    return _serve(args.host, args.port, threads=args.threads, worker=not args.no_worker)
+
+
+def _serve(host: str, port: int, *, threads: int, worker: bool) -> int:
+    from waitress import serve
+
+    from zhijian.web.wsgi import application
+
+    process = None
+    if worker:
+        process = subprocess.Popen([sys.executable, "-m", "zhijian", "worker"], env=os.environ)
+    # A plain ``kill`` stops the server the way Ctrl+C does, so the worker stops with it.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        serve(application, host=host, port=port, threads=threads, ident="zhijian")
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    _start_django()
+    options: dict[str, Any] = {"verbosity": 1}
+    if args.batch:
+        options["batch"] = True
+    call_command("db_worker", **options)
+    return 0
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    _start_django()
+    from zhijian.web.audit.chain import verify
+
+    result = verify()
+    if args.json:
+        print_json(
+            {"checked": result.checked, "intact": result.intact, "problems": result.problems}
+        )
+    elif result.intact:
+        print(f"审计日志完整：{result.checked} 条记录，哈希链无断裂。")
+    else:
+        print(f"审计日志被篡改：共 {result.checked} 条记录，发现 {len(result.problems)} 处问题：")
+        for problem in result.problems:
+            print(f"  {problem}")
+    return 0 if result.intact else 1
+
+
+def run_units_seed(args: argparse.Namespace) -> int:
+    from zhijian.warehouse.workspace import Workspace
+    from zhijian.web.demo import facility_rows
+
+    rows = facility_rows(Workspace.from_environment())
+    if not rows:
+        raise UsageError(
+            "数据仓库中没有 facilities 数据：请先导入场所表（zhijian data import facilities 文件）"
+        )
+    _start_django()
+    from zhijian.web.accounts.actions import seed_from_facilities
+
+    summary = seed_from_facilities(rows)
+    print(
+        f"新建单位 {summary.units_created} 个；场所新增 {summary.facilities_created}、"
+        f"更新 {summary.facilities_updated}、不变 {summary.facilities_kept}。"
+    )
+    return 0
+
+
+def run_users_create(args: argparse.Namespace) -> int:
+    _start_django()
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from zhijian.web.accounts.actions import create_user
+    from zhijian.web.accounts.models import Role, Unit, User
+
+    unknown = sorted(set(args.role) - set(Role.Code.values))
+    if unknown:
+        raise UsageError(f"未知角色：{'、'.join(unknown)}；可选：{'、'.join(Role.Code.values)}")
+    unit = Unit.objects.filter(name=args.unit).first()
+    if unit is None:
+        raise UsageError(f"单位不存在：{args.unit}（可先运行 zhijian units seed）")
+    if User.objects.filter(username=args.username).exists():
+        raise UsageError(f"用户名已存在：{args.username}")
+    password = _read_password()
+    try:
+        validate_password(password, User(username=args.username, full_name=args.name))
+    except ValidationError as error:
+        raise UsageError("密码不符合要求：" + "；".join(error.messages)) from None
+    create_user(args.username, password, full_name=args.name, unit=unit, roles=args.role)
+    print(f"已创建用户 {args.username}（{unit.name}，{'、'.join(args.role)}）")
+    return 0
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("密码：")
+        if first != getpass.getpass("再次输入密码："):
+            raise UsageError("两次输入的密码不一致")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)

@@ -1,0 +1,125 @@
+"""The web platform's commands: ``demo``, ``audit verify``, ``units seed``, ``users create``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.web.personas import FACILITIES
+from zhijian.cli import main
+
+
+def zhijian(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The command in its own process, on its own workspace (SQLite inside it)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ZHIJIAN_HTTPS")}
+    env |= {"ZHIJIAN_HOME": str(home), "DJANGO_SETTINGS_MODULE": "zhijian.web.settings"}
+    return subprocess.run(
+        [sys.executable, "-m", "zhijian", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_demo_prepares_a_workspace_once_and_prints_its_users(tmp_path: Path) -> None:
+    home = tmp_path / "demo"
+    first = zhijian(home, "demo", "--no-serve", "--scale", "tiny")
+    assert first.returncode == 0, first.stderr
+    assert "5/5 创建演示用户" in first.stdout
+    users = json.loads((home / "demo-users.json").read_text("utf-8"))
+    assert {u["username"] for u in users} == {
+        "shengyuan",
+        "jinan_head",
+        "jinan_resident",
+        "qingdao_resident",
+        "circuit",
+        "modeller",
+        "investigator",
+        "admin",
+    }
+    assert oct((home / "demo-users.json").stat().st_mode & 0o777) == "0o600"
+    for user in users:
+        assert f"{user['username']:18} 密码 {user['password']}" in first.stdout
+
+    again = zhijian(home, "demo", "--no-serve", "--scale", "tiny")
+    assert again.returncode == 0, again.stderr
+    assert "演示工作区已就绪" in again.stdout and "1/5" not in again.stdout
+
+    verify = zhijian(home, "audit", "verify", "--json")
+    result = json.loads(verify.stdout)
+    assert (verify.returncode, result["intact"], result["problems"]) == (0, True, [])
+    assert result["checked"] >= 10  # the seeding and one row per user and grant
+
+
+def test_demo_refuses_to_wipe_a_workspace_that_is_not_a_demo(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "warehouse").mkdir()
+    result = zhijian(tmp_path / "real", "demo", "--fresh", "--no-serve")
+    assert result.returncode == 2
+    assert "不是演示工作区" in result.stderr
+    assert (tmp_path / "real" / "warehouse").is_dir()
+
+
+@pytest.mark.django_db
+def test_audit_verify_reports_tampering(capsys: pytest.CaptureFixture[str]) -> None:
+    from zhijian.web.audit.chain import record
+    from zhijian.web.audit.models import AuditEntry
+
+    rows = [record(None, "测试操作", object_id=n) for n in range(3)]
+    assert main(["audit", "verify"]) == 0
+    assert "审计日志完整：3 条记录" in capsys.readouterr().out
+
+    AuditEntry.objects.filter(pk=rows[0].pk).update(action="改过的操作")
+    assert main(["audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert "审计日志被篡改" in out and f"第 {rows[0].pk} 条：内容与哈希不符" in out
+
+
+@pytest.mark.django_db
+def test_users_create_checks_unit_role_and_password(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zhijian.web.accounts.actions import seed_from_facilities
+    from zhijian.web.accounts.models import User
+
+    seed_from_facilities(FACILITIES)
+    base = ["users", "create", "wang", "--name", "王检察官", "--unit", "济南市人民检察院"]
+    assert main([*base, "--role", "检察长"]) == 2
+    assert "未知角色：检察长" in capsys.readouterr().err
+    assert (
+        main(
+            ["users", "create", "wang", "--name", "王", "--unit", "无此院", "--role", "派驻检察官"]
+        )
+        == 2
+    )
+    assert "单位不存在：无此院" in capsys.readouterr().err
+
+    monkeypatch.setattr("sys.stdin", _Stdin("123\n"))
+    assert main([*base, "--role", "派驻检察官"]) == 2
+    assert "密码不符合要求" in capsys.readouterr().err
+    assert not User.objects.filter(username="wang").exists()
+
+    monkeypatch.setattr("sys.stdin", _Stdin("Strong-Password-2026\n"))
+    assert main([*base, "--role", "派驻检察官", "--role", "部门负责人"]) == 0
+    user = User.objects.get(username="wang")
+    assert user.check_password("Strong-Password-2026")
+    assert user.role_codes() == {"派驻检察官", "部门负责人"}
+    assert user.unit is not None and user.unit.name == "济南市人民检察院"
+
+
+class _Stdin:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def isatty(self) -> bool:
+        return False
+
+    def readline(self) -> str:
+        return self.text
