@@ -3,7 +3,6 @@ history), but a keyed hash of it that only this server can compute."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from django.conf import settings
