@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from zhijian.law.idnumber import checksum_char
-from zhijian.warehouse import storage
+from zhijian.warehouse import ingest, storage
 from zhijian.warehouse.compute import connect, run_query
 from zhijian.warehouse.errors import WarehouseError
 from zhijian.warehouse.ingest import import_directory, import_file
@@ -87,6 +87,43 @@ def test_received_equals_stored_plus_rejected(workspace: Workspace, tmp_path: Pa
     assert issues[3][3] == "文件内主键重复：与第2行相同"
     assert "校验码错误" in issues[4][3]
     assert "必填字段为空" in issues[5][3]
+
+
+@pytest.mark.parametrize("sort_rows", [8_000_000, 2])
+def test_duplicate_keys_first_accepted_row_wins(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort_rows: int
+) -> None:
+    """Duplicates found through the sorted key hashes, also when the hashes are sorted a
+    range at a time: each later row names the first accepted row with its key, and a
+    rejected row does not count as the first."""
+    monkeypatch.setattr(ingest, "HASH_SORT_ROWS", sort_rows)
+    line = "{id},{name},城镇职工基本养老金,{month},发放,{amount},370102"
+    rows = [
+        line.format(id=person(1), name="甲", month="2024-01", amount="10"),  # row 2
+        line.format(id=person(2), name="乙", month="2024-01", amount="10"),  # row 3
+        line.format(id=person(1), name="甲2", month="2024-01", amount="11"),  # dup of 2
+        line.format(id=person(3), name="丙", month="2024-02", amount="坏"),  # rejected
+        line.format(id=person(3), name="丙2", month="2024-02", amount="12"),  # first of key
+        line.format(id=person(1), name="甲3", month="2024/1", amount="13"),  # dup of 2
+        line.format(id=person(3), name="丙3", month="202402", amount="14"),  # dup of 6
+        line.format(id=person(1), name="甲4", month="2024-02", amount="15"),  # other month
+    ]
+    summary = import_file(
+        "benefit_payments", payments_csv(tmp_path / "d.csv", rows), workspace=workspace
+    )
+    assert (summary.received, summary.inserted, summary.rejected) == (8, 4, 4)
+    con = connect(workspace).connection
+    names = {r[0] for r in con.execute("SELECT name FROM benefit_payments").fetchall()}
+    assert names == {"甲", "乙", "丙2", "甲4"}
+    issues = con.execute(
+        "SELECT row_number, reason FROM _row_issues WHERE reason LIKE '文件内主键重复%' "
+        "ORDER BY row_number"
+    ).fetchall()
+    assert issues == [
+        (4, "文件内主键重复：与第2行相同"),
+        (7, "文件内主键重复：与第2行相同"),
+        (8, "文件内主键重复：与第6行相同"),
+    ]
 
 
 def test_reimport_changes_nothing_and_an_edit_updates(workspace: Workspace, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from deltalake import WriterProperties, write_deltalake
@@ -23,6 +24,7 @@ from deltalake import WriterProperties, write_deltalake
 from zhijian.warehouse import storage
 from zhijian.warehouse.errors import WarehouseError
 from zhijian.warehouse.readers import StagedFile, load_mapping, stage_file
+from zhijian.warehouse.readers.staging import ahead
 from zhijian.warehouse.standard import Dataset, get_dataset, import_order
 from zhijian.warehouse.validate import (
     REJECT,
@@ -37,6 +39,10 @@ from zhijian.warehouse.workspace import Workspace
 Progress = Callable[[int], None]
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".jsonl", ".ndjson")
 BATCH_ROWS = 256_000
+# Key hashes sorted at a time in the duplicate search: 64 MB of them.
+HASH_SORT_ROWS = 8_000_000
+# Batches DuckDB may produce ahead of the Delta writer.
+PREFETCH = 2
 # Snappy: fast to write and read; the tables are read far more often than written.
 WRITER = WriterProperties(compression="SNAPPY")
 
@@ -117,6 +123,9 @@ def import_file(
                 sheet=sheet,
                 progress=progress,
             )
+            # The reader's buffers are free now; hand them back to the system before
+            # DuckDB and the Delta writer take theirs, which keeps the peak lower.
+            pa.default_memory_pool().release_unused()
             summary = _check_and_store(workspace, dataset, staged, batch_id, path.name, source)
         except Exception as error:
             message = str(error) if isinstance(error, WarehouseError) else "内部错误"
@@ -174,7 +183,7 @@ def _check_and_store(
         if "crimes" in dataset.column_names and "crimes" in staged_columns:
             register_crime_names(con, staged_path)
         con.execute(f"CREATE TABLE checked AS {check_query(dataset, staged_columns, staged_path)}")
-        _find_duplicates(con, dataset)
+        _find_duplicates(con, dataset, staged.rows)
         context = ", ".join(
             f"{sql_literal(value)} AS {name}"
             for name, value in (
@@ -220,26 +229,36 @@ def _key_list(dataset: Dataset, prefix: str = "") -> str:
     return ", ".join(f'{prefix}"{k}"' for k in dataset.key)
 
 
-def _find_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
+def _find_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, rows: int) -> None:
     """Within the file, the first accepted row of a key wins; later ones are rejected.
     Table ``duplicates`` gets each later row with the row it repeats.
 
-    Keys are first grouped by their hash, which is much cheaper than grouping the text
-    columns; only rows whose hash repeats are compared exactly."""
+    The key hashes of the accepted rows are sorted (numpy sorts millions of integers in
+    a few hundredths of a second, far less than grouping them), and only rows whose hash
+    repeats are compared by their keys exactly. A large file is sorted a hash range at a
+    time, so the hashes in memory stay bounded."""
+    parts = max(1, -(-rows // HASH_SORT_ROWS))
+    repeated = []
+    for part in range(parts):
+        where = f" AND _key_hash % {parts} = {part}" if parts > 1 else ""
+        column = con.execute(
+            f"SELECT _key_hash FROM checked WHERE NOT _rejected{where}"
+        ).fetchnumpy()["_key_hash"]
+        hashes = np.sort(np.asarray(column, dtype=np.uint64))
+        repeated.append(np.unique(hashes[1:][hashes[1:] == hashes[:-1]]))
+        del column, hashes
+    found = pa.table({"h": pa.array(np.concatenate(repeated), pa.uint64())})
+    con.register("zj_repeated_hashes", found)
+    con.execute("CREATE TABLE key_hashes AS SELECT h FROM zj_repeated_hashes")
+    con.unregister("zj_repeated_hashes")
     keys = _key_list(dataset)
-    con.execute(
-        f"""
-        CREATE TABLE key_hashes AS SELECT hash({keys}) AS h FROM checked WHERE NOT _rejected
-        GROUP BY h HAVING count(*) > 1
-        """
-    )
     join = " AND ".join(f'c."{k}" IS NOT DISTINCT FROM d."{k}"' for k in dataset.key)
     con.execute(
         f"""
         CREATE TABLE duplicates AS
         WITH candidates AS (
             SELECT * FROM checked
-            WHERE NOT _rejected AND hash({keys}) IN (SELECT h FROM key_hashes)
+            WHERE NOT _rejected AND _key_hash IN (SELECT h FROM key_hashes)
         )
         SELECT c._row, d.first_row AS _duplicate_of, {_key_list(dataset, "c.")}
         FROM candidates c JOIN (
@@ -298,11 +317,16 @@ def _store(
     has_duplicates = _count(con, "SELECT count(*) FROM duplicates") > 0
     accepted = _accepted_sql(dataset, source, has_duplicates)
     if files:
+        # Only the row numbers and what becomes of them: the rows themselves stay in
+        # ``checked`` and are read once more only when some are new or changed.
         con.execute(f"CREATE TABLE changes AS {_diff_sql(dataset, files, accepted)}")
         counts = dict(
             con.execute("SELECT _change, count(*) FROM changes GROUP BY _change").fetchall()
         )
-        changed = "SELECT * FROM changes WHERE _change IN ('insert', 'update')"
+        changed = (
+            f"SELECT * FROM ({accepted}) WHERE _row IN "
+            "(SELECT _row FROM changes WHERE _change IN ('insert', 'update'))"
+        )
     else:  # a first import: every accepted row is new, no need to materialize them again
         counts = {"insert": _count(con, f"SELECT count(*) FROM ({accepted})")}
         changed = accepted
@@ -318,7 +342,8 @@ def _store(
 
 
 def _accepted_sql(dataset: Dataset, source: str | None, has_duplicates: bool) -> str:
-    columns = []
+    """The accepted rows: ``_row`` and the table's data columns."""
+    columns = ["_row"]
     for name in dataset.column_names:
         if name == "source_system" and source:
             columns.append(f'coalesce("source_system", {sql_literal(source)}) AS "source_system"')
@@ -338,18 +363,18 @@ def _compared_columns(dataset: Dataset) -> list[str]:
 
 
 def _diff_sql(dataset: Dataset, files: list[str], accepted: str) -> str:
-    """Each accepted row with ``_change``: insert, update or same, against the table's
-    current files."""
-    if not files:
-        return f"SELECT a.*, 'insert' AS _change FROM ({accepted}) a"
+    """Each accepted row's ``_row`` with ``_change``: insert, update or same, against the
+    table's current files."""
     file_list = "[" + ", ".join(sql_literal(f) for f in files) + "]"
+    compared = _compared_columns(dataset)
+    existing = ", ".join(f'"{c}"' for c in compared)
     join = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM e."{k}"' for k in dataset.key)
-    same = " AND ".join(f'a."{c}" IS NOT DISTINCT FROM e."{c}"' for c in _compared_columns(dataset))
+    same = " AND ".join(f'a."{c}" IS NOT DISTINCT FROM e."{c}"' for c in compared)
     return (
-        f"SELECT a.*, CASE WHEN e._present IS NULL THEN 'insert' "
+        f"SELECT a._row, CASE WHEN e._present IS NULL THEN 'insert' "
         f"WHEN {same} THEN 'same' ELSE 'update' END AS _change "
         f"FROM ({accepted}) a "
-        f"LEFT JOIN (SELECT *, TRUE AS _present FROM read_parquet({file_list})) e "
+        f"LEFT JOIN (SELECT {existing}, TRUE AS _present FROM read_parquet({file_list})) e "
         f"ON {join}"
     )
 
@@ -372,28 +397,34 @@ def _write_changes(
         else:
             selected.append(f'"{name}"')
     sql = f"SELECT {', '.join(selected)} FROM ({changed})"
-    reader = _arrow_reader(con, sql, schema)
-    if not has_updates:
-        write_deltalake(table, reader, mode="append", writer_properties=WRITER)
-        return
-    predicate = " AND ".join(
-        f't."{k}" = s."{k}"'
-        if dataset.column(k).required
-        else f'(t."{k}" IS NOT DISTINCT FROM s."{k}")'
-        for k in dataset.key
-    )
-    (
-        table.merge(
-            source=reader,
-            predicate=predicate,
-            source_alias="s",
-            target_alias="t",
-            writer_properties=WRITER,
+    # DuckDB produces the batches in a background thread while the Delta writer encodes
+    # the ones before, so the two halves of the write use both cores.
+    batches = ahead(iter(_arrow_reader(con, sql, schema)), PREFETCH)
+    try:
+        reader = pa.RecordBatchReader.from_batches(schema, batches)
+        if not has_updates:
+            write_deltalake(table, reader, mode="append", writer_properties=WRITER)
+            return
+        predicate = " AND ".join(
+            f't."{k}" = s."{k}"'
+            if dataset.column(k).required
+            else f'(t."{k}" IS NOT DISTINCT FROM s."{k}")'
+            for k in dataset.key
         )
-        .when_matched_update_all()
-        .when_not_matched_insert_all()
-        .execute()
-    )
+        (
+            table.merge(
+                source=reader,
+                predicate=predicate,
+                source_alias="s",
+                target_alias="t",
+                writer_properties=WRITER,
+            )
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute()
+        )
+    finally:
+        batches.close()  # stops the background thread before the connection closes
 
 
 def import_directory(

@@ -268,7 +268,9 @@ def _source(dataset: Dataset, staged_columns: set[str], staged: str, where: str 
 
 def check_query(dataset: Dataset, staged_columns: set[str], staged: str) -> str:
     """A SELECT over the staged Parquet file ``staged`` giving per row: ``_row``, each
-    column normalized, ``id_number_valid``, and booleans ``_rejected`` and ``_flagged``.
+    column normalized, ``id_number_valid``, booleans ``_rejected`` and ``_flagged``, and
+    ``_key_hash``, a 64-bit hash of the normalized natural key (equal keys have equal
+    hashes; the duplicate search compares keys exactly only where hashes repeat).
 
     Values are normalized once in an inner query; the outer one tests them, so no
     normalizing expression is evaluated twice. The reasons themselves come from
@@ -291,6 +293,8 @@ def check_query(dataset: Dataset, staged_columns: set[str], staged: str) -> str:
     rejects, flags = _checked_problems(dataset, staged_columns)
     outer.append(f"({' OR '.join(rejects) or 'FALSE'}) AS _rejected")
     outer.append(f"({' OR '.join(flags) or 'FALSE'}) AS _flagged")
+    key = ", ".join(f'n."{k}"' for k in dataset.key)
+    outer.append(f"hash({key}) AS _key_hash")
     source = _source(dataset, staged_columns, staged)
     return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source}) n"
 

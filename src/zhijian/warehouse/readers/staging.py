@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -214,7 +214,7 @@ class _Failed:
 _DONE = object()
 
 
-def ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+def ahead(items: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
     """``items`` computed in a background thread, at most ``depth`` ahead of the consumer.
     pyarrow releases the GIL while it parses and computes, so reading and writing use
     both cores. An error in the thread is raised here; stopping early stops the thread."""
