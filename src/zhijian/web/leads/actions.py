@@ -1,4 +1,6 @@
-"""What changes leads: a model run's hits synced into leads; and their export.
+"""What changes leads: a model run's hits synced into leads; the workflow's moves (each
+``verb_noun(lead, ..., *, actor)``: scope and role checked, one transaction, a history row
+and an audit row); documents issued and read; and the export.
 
 The engine's command line records a run with::
 
@@ -16,17 +18,24 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Field, ForeignObjectRel
+from django.http import Http404
 from django.utils import timezone
 
 from zhijian.supervision.results import Hit, RunResult
-from zhijian.web.leads.models import Lead, LeadEvent, ModelRun
+from zhijian.web.accounts.access import can_see_facility, is_handler, leads_for
+from zhijian.web.audit.chain import record
+from zhijian.web.leads import documents, workflow
+from zhijian.web.leads.models import Lead, LeadDocument, LeadEvent, ModelRun
+from zhijian.web.leads.workflow import WorkflowError
+
+Status = Lead.Status
 
 T = TypeVar("T")
 
@@ -256,6 +265,232 @@ def _event(lead: Lead, run: ModelRun, from_status: str, to_status: str, reason: 
     return LeadEvent(
         lead=lead, run=run, from_status=from_status, to_status=to_status, reason=reason
     )
+
+
+# ---- The workflow (see ``workflow.TRANSITIONS``) -------------------------------------
+
+
+def assign_lead(lead: Lead, assignee: Any, *, actor: Any, reason: str = "") -> Lead:
+    """待分派 → 待核查, handled by ``assignee``: a handler whose unit sees the facility."""
+    with transaction.atomic():
+        locked, transition = _begin(lead, "assign", actor, assignee=assignee)
+        if not (assignee.is_active and is_handler(assignee)):
+            raise WorkflowError(
+                f"{assignee}不是承办人（须为派驻检察官、巡回检察组成员或部门负责人）"
+            )
+        if not can_see_facility(assignee, locked.facility_code):
+            raise WorkflowError(f"{assignee}所在单位不监督该线索的场所，不能承办")
+        return _finish(
+            locked,
+            transition,
+            actor,
+            reason=_joined(f"分派给{assignee}", reason),
+            changes={"assignee": assignee},
+            detail={"assignee": assignee.get_username()},
+        )
+
+
+def assign_leads(leads: Sequence[Lead], assignee: Any, *, actor: Any) -> int:
+    """Assign every lead to ``assignee`` in one transaction: all of them, or (on the first
+    lead that cannot be assigned) none. Returns how many."""
+    if not leads:
+        raise WorkflowError("未选择线索")
+    with transaction.atomic():
+        for lead in leads:
+            assign_lead(lead, assignee, actor=actor, reason="批量分派")
+    return len(leads)
+
+
+def start_verification(lead: Lead, *, actor: Any, reason: str = "") -> Lead:
+    with transaction.atomic():
+        locked, transition = _begin(lead, "start_verification", actor)
+        return _finish(locked, transition, actor, reason=reason)
+
+
+def confirm_lead(lead: Lead, *, actor: Any, reason: str = "") -> Lead:
+    with transaction.atomic():
+        locked, transition = _begin(lead, "confirm", actor)
+        return _finish(locked, transition, actor, reason=reason)
+
+
+def exclude_lead(lead: Lead, *, reason: str, actor: Any) -> Lead:
+    with transaction.atomic():
+        locked, transition = _begin(lead, "exclude", actor, reason=reason)
+        return _finish(locked, transition, actor, reason=reason.strip())
+
+
+def choose_measure(lead: Lead, measure: str, *, actor: Any, reason: str = "") -> Lead:
+    """属实 → 监督中 with one of the measures of 刑诉规则第五百五十二条."""
+    with transaction.atomic():
+        locked, transition = _begin(lead, "choose_measure", actor, measure=measure)
+        if measure not in Lead.Measure.values:
+            raise WorkflowError(f"监督措施无效：{measure}")
+        return _finish(
+            locked,
+            transition,
+            actor,
+            reason=_joined(f"监督措施：{measure}", reason),
+            changes={"measure": measure},
+            detail={"measure": measure},
+        )
+
+
+def record_oral_correction(
+    lead: Lead, *, due_date: date, actor: Any, reason: str = "", today: date | None = None
+) -> Lead:
+    """监督中 → 待整改回复: the oral correction given, with its reply due date."""
+    with transaction.atomic():
+        locked, transition = _begin(lead, "record_oral_correction", actor, due_date=due_date)
+        _check_due_date(due_date, today or timezone.localdate())
+        return _finish(
+            locked,
+            transition,
+            actor,
+            reason=_joined(f"已口头提出纠正意见，限{due_date}前回复", reason),
+            changes={"due_date": due_date},
+            detail={"due_date": due_date},
+        )
+
+
+def issue_document(
+    lead: Lead, *, due_date: date, actor: Any, today: date | None = None
+) -> LeadDocument:
+    """监督中 → 待整改回复: the 纠正违法通知书 or 检察建议书 the measure calls for is
+    numbered, rendered and stored with the lead. Returns the document."""
+    with transaction.atomic():
+        locked, transition = _begin(lead, "issue_document", actor, due_date=due_date)
+        issued_on = today or timezone.localdate()
+        _check_due_date(due_date, issued_on)
+        document = documents.create_document(
+            locked, actor=actor, due_date=due_date, issued_on=issued_on
+        )
+        _finish(
+            locked,
+            transition,
+            actor,
+            reason=f"制发{document.kind}{document.number}，限{due_date}前回复",
+            changes={"due_date": due_date},
+            detail={"document_id": document.pk, "number": document.number, "due_date": due_date},
+        )
+        return document
+
+
+def transfer_for_investigation(lead: Lead, *, reason: str, actor: Any) -> Lead:
+    """监督中 → 办结: the lead handed to the investigation department (``reason`` says to
+    whom and what was handed over)."""
+    with transaction.atomic():
+        locked, transition = _begin(lead, "transfer_for_investigation", actor, reason=reason)
+        return _finish(locked, transition, actor, reason=f"移送侦查：{reason.strip()}")
+
+
+def record_reply(
+    lead: Lead, *, reply_date: date, reply_text: str, actor: Any, today: date | None = None
+) -> Lead:
+    """待整改回复 → 已整改 when the reply came on or before the due date, otherwise
+    逾期未整改 (the reply is recorded either way)."""
+    with transaction.atomic():
+        locked, transition = _begin(
+            lead, "record_reply", actor, reply_date=reply_date, reply_text=reply_text
+        )
+        if reply_date > (today or timezone.localdate()):
+            raise WorkflowError("回复日期不能晚于今天")
+        on_time = locked.due_date is None or reply_date <= locked.due_date
+        late = "" if on_time else f"（超过回复期限{locked.due_date}）"
+        return _finish(
+            locked,
+            transition,
+            actor,
+            to=Status.RECTIFIED if on_time else Status.OVERDUE,
+            reason=f"{reply_date}回复{late}：{reply_text.strip()}",
+            changes={"reply_date": reply_date, "reply_text": reply_text.strip()},
+            detail={"reply_date": reply_date, "due_date": locked.due_date},
+        )
+
+
+def mark_overdue(lead: Lead, *, actor: Any, reason: str = "", today: date | None = None) -> Lead:
+    """待整改回复 → 逾期未整改, once the due date has passed with no reply."""
+    with transaction.atomic():
+        locked, transition = _begin(lead, "mark_overdue", actor)
+        if locked.due_date is not None and (today or timezone.localdate()) <= locked.due_date:
+            raise WorkflowError(f"回复期限{locked.due_date}尚未届满，不能认定逾期")
+        return _finish(
+            locked, transition, actor, reason=_joined(f"至期限{locked.due_date}未回复", reason)
+        )
+
+
+def close_lead(lead: Lead, *, actor: Any, reason: str = "") -> Lead:
+    with transaction.atomic():
+        locked, transition = _begin(lead, "close", actor)
+        return _finish(locked, transition, actor, reason=reason)
+
+
+def view_lead(lead: Lead, *, actor: Any) -> None:
+    """Audit a look at the lead's page (it shows a person's data)."""
+    record(actor, "查看线索", object_type="线索", object_id=lead.pk)
+
+
+def download_document(document: LeadDocument, *, actor: Any) -> bytes:
+    """The document's file, audited; 404 outside the actor's scope."""
+    if not leads_for(actor).filter(pk=document.lead_id).exists():
+        raise Http404("文书不存在或无权查看")
+    with transaction.atomic():
+        record(
+            actor,
+            "下载法律文书",
+            object_type="法律文书",
+            object_id=document.pk,
+            detail={"number": document.number, "lead_id": document.lead_id},
+        )
+    return bytes(document.content)
+
+
+def _begin(lead: Lead, action: str, actor: Any, **inputs: Any) -> tuple[Lead, workflow.Transition]:
+    """The lead locked for the transaction (404 outside the actor's scope) and the
+    transition, checked against the actor's roles, the lead's status and the inputs."""
+    try:
+        locked = leads_for(actor).select_for_update().get(pk=lead.pk)
+    except Lead.DoesNotExist as error:
+        raise Http404("线索不存在或无权查看") from error
+    return locked, workflow.check(locked, action, actor, inputs)
+
+
+def _finish(
+    lead: Lead,
+    transition: workflow.Transition,
+    actor: Any,
+    *,
+    to: str | None = None,
+    reason: str = "",
+    changes: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Lead:
+    """Move the locked lead, write its history row and the audit row."""
+    changes = changes or {}
+    from_status, to_status = lead.status, to or transition.targets[0]
+    for field, value in changes.items():
+        setattr(lead, field, value)
+    lead.status = to_status
+    lead.save(update_fields=["status", "updated_at", *changes])
+    LeadEvent.objects.create(
+        lead=lead, actor=actor, from_status=from_status, to_status=to_status, reason=reason
+    )
+    record(
+        actor,
+        f"线索{transition.label}",
+        object_type="线索",
+        object_id=lead.pk,
+        detail={"from": from_status, "to": to_status, "reason": reason, **(detail or {})},
+    )
+    return lead
+
+
+def _check_due_date(due_date: date, today: date) -> None:
+    if due_date <= today:
+        raise WorkflowError("整改回复期限须晚于今天")
+
+
+def _joined(fact: str, reason: str) -> str:
+    return f"{fact}；{reason.strip()}" if reason.strip() else fact
 
 
 def export_leads(path: Path, fmt: Literal["csv", "json"]) -> int:

@@ -56,6 +56,14 @@ class Lead(models.Model):
         CLOSED = "办结", "办结"
         NO_LONGER_HIT = "不再命中", "不再命中"
 
+    class Measure(models.TextChoices):
+        """The supervision measures of 刑诉规则第五百五十二条."""
+
+        ORAL = "口头纠正", "口头纠正"
+        NOTICE = "纠正违法通知书", "纠正违法通知书"
+        RECOMMENDATION = "检察建议", "检察建议"
+        INVESTIGATION = "移送侦查", "移送侦查"
+
     fingerprint = models.CharField("指纹", max_length=64, unique=True)
     model_id = models.CharField("模型编号", max_length=100)
     model_name = models.CharField("模型名称", max_length=200)
@@ -91,6 +99,18 @@ class Lead(models.Model):
         null=True,
         blank=True,
     )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承办人",
+        on_delete=models.PROTECT,
+        related_name="assigned_leads",
+        null=True,
+        blank=True,
+    )
+    measure = models.CharField("监督措施", max_length=10, choices=Measure.choices, blank=True)
+    due_date = models.DateField("整改回复期限", null=True, blank=True)
+    reply_date = models.DateField("整改回复日期", null=True, blank=True)
+    reply_text = models.TextField("整改回复情况", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -106,6 +126,8 @@ class Lead(models.Model):
             ),
             models.Index(fields=["model_id", "status"], name="lead_model_status_idx"),
             models.Index(fields=["-created_at"], name="lead_created_idx"),
+            # "Assigned to me" and the assignee filter of the list.
+            models.Index(fields=["assignee", "-created_at"], name="lead_assignee_created_idx"),
         )
 
     def __str__(self) -> str:
@@ -154,3 +176,70 @@ class LeadEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("线索记录不能删除")
+
+
+class DocumentKind(models.TextChoices):
+    NOTICE = "纠正违法通知书", "纠正违法通知书"
+    RECOMMENDATION = "检察建议书", "检察建议书"
+
+
+class DocumentSequence(models.Model):
+    """The last number a unit gave to one kind of document in one year; its row is locked
+    while a number is taken, so two documents never share a number."""
+
+    unit = models.ForeignKey(
+        "accounts.Unit", verbose_name="发文单位", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField("文书种类", max_length=10, choices=DocumentKind.choices)
+    year = models.PositiveSmallIntegerField("年度")
+    last_serial = models.PositiveIntegerField("已用序号", default=0)
+
+    class Meta:
+        verbose_name = "文书编号"
+        verbose_name_plural = "文书编号"
+        constraints = (
+            models.UniqueConstraint(fields=["unit", "kind", "year"], name="document_sequence_once"),
+        )
+
+
+class LeadDocument(models.Model):
+    """A legal document issued on a lead: its number and the .docx as issued."""
+
+    lead = models.ForeignKey(
+        Lead, verbose_name="线索", on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField("文书种类", max_length=10, choices=DocumentKind.choices)
+    unit = models.ForeignKey(
+        "accounts.Unit", verbose_name="发文单位", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    serial = models.PositiveIntegerField("序号")
+    number = models.CharField("文号", max_length=50)
+    addressee = models.CharField("主送单位", max_length=200)
+    issued_on = models.DateField("发文日期")
+    due_date = models.DateField("回复期限")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="制发人",
+        on_delete=models.PROTECT,
+        related_name="issued_documents",
+    )
+    content = models.BinaryField("文书文件")
+    created_at = models.DateTimeField("制发时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "法律文书"
+        verbose_name_plural = "法律文书"
+        ordering = ("created_at", "pk")
+        constraints = (
+            models.UniqueConstraint(
+                fields=["unit", "kind", "year", "serial"], name="document_number_once"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.kind}{self.number}.docx"
