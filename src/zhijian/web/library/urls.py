@@ -5,4 +5,10 @@ from django.urls import path
 from zhijian.web.library import views
 
 app_name = "library"
-urlpatterns = [path("", views.list, name="list")]
+urlpatterns = [
+    path("", views.model_list, name="list"),
+    path("jobs/<int:pk>/", views.job_detail, name="job"),
+    path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress"),
+    path("<slug:model_id>/", views.model_detail, name="detail"),
+    path("<slug:model_id>/run/", views.run_now, name="run"),
+]
