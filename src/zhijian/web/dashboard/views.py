@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from zhijian.web.dashboard.stats import overview
 
 
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "placeholder.html", {"title": "数据总览"})
+    data = overview(request.user)
+    return render(
+        request, "dashboard/index.html", {"headline": data.headline, "charts": data.charts}
+    )
