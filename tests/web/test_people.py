@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import SettingsWrapper
 
 from tests.web.hits import id_number
 from tests.web.personas import JINAN_PRISON, World
@@ -333,3 +334,35 @@ def test_a_script_in_a_name_renders_as_text(people_world: World) -> None:
         html = response.content.decode()
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert SCRIPT_NAME not in html
+
+
+def test_the_key_index_reads_only_the_leads_created_since_it_last_looked(
+    people_world: World,
+) -> None:
+    from tests.web.hits import hit, run_result
+    from zhijian.web.leads.actions import sync_run
+    from zhijian.web.people import keyindex
+    from zhijian.web.people.models import PersonKeyIndex
+
+    assert keyindex.resolve(person_key(PAROLEE)) == PAROLEE  # reads the three leads
+    last = PersonKeyIndex.objects.get().last_lead_id
+    sync_run(run_result([hit(60, facility_code=JINAN_PRISON)], model_id="other_model"))
+
+    assert keyindex.resolve(person_key(id_number(60))) == id_number(60)
+    assert PersonKeyIndex.objects.get().last_lead_id > last
+    assert keyindex.resolve(person_key(id_number(61))) is None
+
+
+def test_a_new_secret_key_starts_the_index_again(
+    people_world: World, settings: SettingsWrapper
+) -> None:
+    from zhijian.web.people import keyindex
+
+    old_key = person_key(PAROLEE)
+    assert keyindex.resolve(old_key) == PAROLEE
+
+    settings.SECRET_KEY = "another-secret-key-for-this-test"
+
+    assert person_key(PAROLEE) != old_key
+    assert keyindex.resolve(person_key(PAROLEE)) == PAROLEE
+    assert keyindex.resolve(old_key) is None
