@@ -1,8 +1,215 @@
+"""The leads workbench: the list (filters, keyset pages, bulk assign), a lead's page with
+the actions open to this user, the workflow's POSTs and document downloads.
+
+Each view fetches through the access helpers (another unit's lead is a 404), validates a
+form and calls one action; a role that may not act gets a 403 before anything changes.
+"""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_POST
+
+from zhijian.web.accounts.access import display_id, get_lead_for_user, is_assigner, leads_for
+from zhijian.web.leads import actions, documents, forms, specs, workflow
+from zhijian.web.leads.models import Lead, LeadDocument
+from zhijian.web.leads.workflow import WorkflowError
+from zhijian.web.people.keys import person_key
+
+PAGE_SIZE = 50
+# The list counts at most this many matches: an exact count of a million rows on every
+# page view is the slow part of a paginated list.
+COUNT_CAP = 10_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Each workflow action: its form (whose fields are the action's keyword arguments) and
+# the action function.
+ACTIONS: dict[str, tuple[type[forms.ActionForm], Callable[..., Any]]] = {
+    "assign": (forms.AssignForm, actions.assign_lead),
+    "start_verification": (forms.ReasonForm, actions.start_verification),
+    "confirm": (forms.ReasonForm, actions.confirm_lead),
+    "exclude": (forms.ExcludeForm, actions.exclude_lead),
+    "choose_measure": (forms.MeasureForm, actions.choose_measure),
+    "record_oral_correction": (forms.OralCorrectionForm, actions.record_oral_correction),
+    "issue_document": (forms.IssueDocumentForm, actions.issue_document),
+    "transfer_for_investigation": (forms.TransferForm, actions.transfer_for_investigation),
+    "record_reply": (forms.ReplyForm, actions.record_reply),
+    "mark_overdue": (forms.ReasonForm, actions.mark_overdue),
+    "close": (forms.ReasonForm, actions.close_lead),
+}
 
 
+@require_GET
 def lead_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "placeholder.html", {"title": "线索工作台"})
+    user = request.user
+    handlers = list(forms.handlers_for(user))
+    filters = forms.LeadFilterForm(request.GET, user=user, handlers=handlers)
+    leads = leads_for(user)
+    if filters.is_valid():
+        leads = filters.apply(leads, user)
+    else:
+        messages.error(request, "筛选条件有误，已忽略")
+    page, previous_cursor, next_cursor = _keyset_page(
+        leads, request.GET.get("after"), request.GET.get("before")
+    )
+    count = leads[: COUNT_CAP + 1].count()
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    context = {
+        "filters": filters,
+        "rows": [(lead, display_id(user, lead.id_number)) for lead in page],
+        "count": min(count, COUNT_CAP),
+        "count_capped": count > COUNT_CAP,
+        "query": query.urlencode(),
+        "previous_cursor": previous_cursor,
+        "next_cursor": next_cursor,
+        "can_assign": is_assigner(user),
+        "handlers": handlers,
+    }
+    return render(request, "leads/list.html", context)
+
+
+def _keyset_page(
+    leads: QuerySet[Lead], after: str | None, before: str | None
+) -> tuple[list[Lead], str, str]:
+    """One page newest first, after (or before) a cursor: (rows, cursor of the page
+    before, cursor of the page after; "" when there is none). Pages are found through
+    the (created_at, id) order, never by skipping rows."""
+    listed = leads.select_related("assignee").defer("evidence", "key", "message")
+    start = _parse_cursor(before) if before else _parse_cursor(after) if after else None
+    if before and start:
+        moment, pk = start
+        newer = Q(created_at__gt=moment) | Q(created_at=moment, pk__gt=pk)
+        rows = list(listed.filter(newer).order_by("created_at", "pk")[: PAGE_SIZE + 1])
+        more_before = len(rows) > PAGE_SIZE
+        page = rows[:PAGE_SIZE][::-1]
+        return page, _cursor(page[0]) if more_before else "", _cursor(page[-1]) if page else ""
+    query = listed.order_by("-created_at", "-pk")
+    if start:
+        moment, pk = start
+        query = query.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
+    rows = list(query[: PAGE_SIZE + 1])
+    page = rows[:PAGE_SIZE]
+    previous = _cursor(page[0]) if start and page else ""
+    return page, previous, _cursor(page[-1]) if len(rows) > PAGE_SIZE else ""
+
+
+def _cursor(lead: Lead) -> str:
+    """``<microseconds since 1970>.<id>``: exact, and safe in a URL."""
+    return f"{(lead.created_at - EPOCH) // timedelta(microseconds=1)}.{lead.pk}"
+
+
+def _parse_cursor(text: str) -> tuple[datetime, int] | None:
+    try:
+        micros, pk = text.split(".")
+        return EPOCH + timedelta(microseconds=int(micros)), int(pk)
+    except ValueError:
+        return None
+
+
+@require_POST
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    if not workflow.may_take(request.user, "assign"):
+        raise PermissionDenied("您的角色不能分派线索")
+    form = forms.BulkAssignForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("leads:list")
+    pks = form.cleaned_data["leads"]
+    leads = list(leads_for(request.user).filter(pk__in=pks))
+    if len(leads) != len(pks):
+        raise Http404("线索不存在或无权查看")
+    try:
+        count = actions.assign_leads(leads, form.cleaned_data["assignee"], actor=request.user)
+    except WorkflowError as error:
+        messages.error(request, f"未分派任何线索：{error}")
+    else:
+        messages.success(request, f"已将 {count} 条线索分派给{form.cleaned_data['assignee']}")
+    return redirect("leads:list")
+
+
+@require_GET
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    lead = get_lead_for_user(user, pk)
+    actions.view_lead(lead, actor=user)
+    available = workflow.available_actions(lead, user)
+    context = {
+        "lead": lead,
+        "shown_id": display_id(user, lead.id_number),
+        "person_url": _person_url(lead),
+        "facility": documents.facility_of(lead),
+        "evidence": specs.evidence_rows(lead),
+        "legal_basis": specs.legal_basis(lead),
+        "first_run": lead.first_seen_run,
+        "last_run": lead.last_seen_run,
+        "events": lead.events.select_related("actor", "run"),
+        "documents": lead.documents.select_related("issued_by").defer("content"),
+        "forms": [
+            (name, workflow.TRANSITIONS[name].label, ACTIONS[name][0](user=user))
+            for name in available
+        ],
+    }
+    return render(request, "leads/detail.html", context)
+
+
+def _person_url(lead: Lead) -> str:
+    """The person page of the lead's subject; "" until the people app serves it."""
+    try:
+        return reverse("people:detail", args=[person_key(lead.id_number)])
+    except NoReverseMatch:
+        return ""
+
+
+@require_POST
+def lead_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404("没有此操作")
+    lead = get_lead_for_user(request.user, pk)
+    if not workflow.may_take(request.user, action):
+        raise PermissionDenied(f"您的角色不能{workflow.TRANSITIONS[action].label}")
+    form_class, perform = ACTIONS[action]
+    form = form_class(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("leads:detail", pk=lead.pk)
+    try:
+        perform(lead, **form.cleaned_data, actor=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"已{workflow.TRANSITIONS[action].label}")
+    return redirect("leads:detail", pk=lead.pk)
+
+
+@require_GET
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    document = LeadDocument.objects.filter(pk=pk).first()
+    if document is None:
+        raise Http404("文书不存在或无权查看")
+    content = actions.download_document(document, actor=request.user)
+    disposition = content_disposition_header(as_attachment=True, filename=document.filename)
+    return HttpResponse(
+        content, content_type=DOCX, headers={"Content-Disposition": disposition or ""}
+    )
+
+
+def _errors(form: django_forms.Form) -> str:
+    """The form's errors as one line: 承办人：该字段是必填项。"""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}：{'，'.join(str(error) for error in errors)}")
+    return "；".join(parts)
