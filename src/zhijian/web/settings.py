@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "zhijian.web.library",
     "zhijian.web.datahub",
     "zhijian.web.dashboard",
+    "zhijian.web.resident",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

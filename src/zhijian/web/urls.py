@@ -22,4 +22,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("models/", include("zhijian.web.library.urls")),
     path("data/", include("zhijian.web.datahub.urls")),
     path("audit/", include("zhijian.web.audit.urls")),
+    path("resident/", include("zhijian.web.resident.urls")),
 ]

@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("leads:list", "线索工作台"),
         ("people:search", "人员档案"),
         ("library:list", "模型库"),
+        ("resident:home", "派驻检察"),
     ]
     if access.is_modeller(user) or access.is_admin(user):
         items.append(("datahub:list", "数据导入"))
