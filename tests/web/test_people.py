@@ -15,9 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
-from pytest_django.fixtures import SettingsWrapper
 
 from tests.web.hits import id_number
 from tests.web.personas import JINAN_PRISON, World
@@ -354,15 +353,14 @@ def test_the_key_index_reads_only_the_leads_created_since_it_last_looked(
 
 
 def test_a_new_secret_key_starts_the_index_again(
-    people_world: World, settings: SettingsWrapper
+    people_world: World,
 ) -> None:
     from zhijian.web.people import keyindex
 
     old_key = person_key(PAROLEE)
     assert keyindex.resolve(old_key) == PAROLEE
 
-    settings.SECRET_KEY = "another-secret-key-for-this-test"
-
-    assert person_key(PAROLEE) != old_key
-    assert keyindex.resolve(person_key(PAROLEE)) == PAROLEE
-    assert keyindex.resolve(old_key) is None
+    with override_settings(SECRET_KEY="another-secret-key-for-this-test"):
+        assert person_key(PAROLEE) != old_key
+        assert keyindex.resolve(person_key(PAROLEE)) == PAROLEE
+        assert keyindex.resolve(old_key) is None
