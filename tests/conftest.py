@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from typing import Any
 
 import pytest
 
@@ -24,3 +25,10 @@ def pytest_configure(config: pytest.Config) -> None:
     import zhijian.web
 
     zhijian.web.setup_django()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Tests create many users: a deliberately slow production hasher (PBKDF2) would
+    cost seconds per test. Production settings are untouched."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
