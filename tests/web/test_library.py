@@ -360,3 +360,18 @@ def test_run_now_is_post_only_and_checks_csrf(world: World) -> None:
     assert client.get(url).status_code == 405
     assert client.post(url, {"as_of": AS_OF}).status_code == 403
     assert not BackgroundJob.objects.exists()
+
+
+def test_a_modeller_sees_the_run_form_with_the_defaults_and_recent_jobs(
+    world: World, immediate: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for(world, "modeller")
+    run_now(client, django_capture_on_commit_callbacks)
+    job = BackgroundJob.objects.get()
+
+    html = client.get(reverse("library:detail", args=[MODEL])).content.decode()
+
+    assert "立即运行" in html
+    assert 'name="param_min_term_months" value="120"' in html
+    assert reverse("library:job", args=[job.pk]) in html
+    assert 'name="csrfmiddlewaretoken"' in html

@@ -1,8 +1,120 @@
+"""The data page: upload a file for a dataset, follow its import, read the batch result
+and the rejected rows with their reasons. 系统管理员 and 建模人员 only."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from zhijian.warehouse.errors import WarehouseError
+from zhijian.warehouse.standard import DATASETS
+from zhijian.warehouse.workspace import Workspace
+from zhijian.web.accounts.access import is_modeller
+from zhijian.web.audit.chain import record
+from zhijian.web.datahub import warehouse_log
+from zhijian.web.datahub.actions import upload_data_file
+from zhijian.web.datahub.forms import UploadForm
+from zhijian.web.library.models import BackgroundJob
+
+ISSUES_PER_PAGE = 50
+RECENT_JOBS = 10
 
 
-def list(request: HttpRequest) -> HttpResponse:
-    return render(request, "placeholder.html", {"title": "数据导入"})
+def _check_role(request: HttpRequest) -> None:
+    if not is_modeller(request.user):
+        raise PermissionDenied("只有系统管理员和建模人员可以使用数据导入")
+
+
+def _workspace() -> Workspace:
+    return Workspace(Path(settings.HOME))
+
+
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    _check_role(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        job = upload_data_file(
+            data["dataset"],
+            data["file"],
+            source=data["source"],
+            sheet=data["sheet"],
+            actor=request.user,
+        )
+        return redirect("datahub:job", pk=job.pk)
+    jobs = (
+        BackgroundJob.objects.filter(kind=BackgroundJob.Kind.DATA_IMPORT)
+        .select_related("created_by")
+        .order_by("-created_at", "-pk")[:RECENT_JOBS]
+    )
+    try:
+        batches, log_error = warehouse_log.recent_batches(_workspace()), ""
+    except WarehouseError as error:
+        batches, log_error = [], str(error)
+    context = {"form": form, "jobs": jobs, "batches": batches, "log_error": log_error}
+    return render(request, "datahub/list.html", context, status=400 if form.errors else 200)
+
+
+def _job_or_404(request: HttpRequest, pk: int) -> BackgroundJob:
+    _check_role(request)
+    return get_object_or_404(
+        BackgroundJob.objects.select_related("created_by"),
+        pk=pk,
+        kind=BackgroundJob.Kind.DATA_IMPORT,
+    )
+
+
+def _job_context(job: BackgroundJob) -> dict[str, object]:
+    dataset = DATASETS.get(job.parameters.get("dataset", ""))
+    return {"job": job, "dataset": dataset, "summary": job.result}
+
+
+@require_GET
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    return render(request, "datahub/job.html", _job_context(job))
+
+
+@require_GET
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress panel alone, polled by the job page until the import has ended."""
+    job = _job_or_404(request, pk)
+    return render(request, "datahub/_job_panel.html", _job_context(job))
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("page", "1"))
+    except ValueError:
+        return 1
+
+
+@require_GET
+def batch_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
+    """The batch summary and its rejected and flagged rows; looking at them (they may
+    hold personal data) is audited."""
+    _check_role(request)
+    report = warehouse_log.batch_report(
+        _workspace(), batch_id, _page_number(request), ISSUES_PER_PAGE
+    )
+    if report is None:
+        raise Http404("导入批次不存在")
+    batch, page = report
+    if page.issues:
+        with transaction.atomic():
+            record(
+                request.user,
+                "查看拒收记录",
+                object_type="导入批次",
+                object_id=batch_id,
+                detail={"page": page.number, "rows": len(page.issues)},
+            )
+    context = {"batch": batch, "dataset": DATASETS.get(batch.dataset), "page": page}
+    return render(request, "datahub/batch.html", context)

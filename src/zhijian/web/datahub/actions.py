@@ -1,0 +1,84 @@
+"""What the data page changes: an uploaded file, saved and queued for import."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from zhijian.web.accounts.access import is_modeller
+from zhijian.web.audit.chain import record
+from zhijian.web.library.jobs import OBJECT_TYPE, create_job
+from zhijian.web.library.models import BackgroundJob
+
+STEM_LENGTH = 60
+
+
+def uploads_dir() -> Path:
+    return Path(settings.HOME) / "uploads"
+
+
+def upload_data_file(
+    dataset: str,
+    uploaded: UploadedFile[bytes],
+    *,
+    source: str = "",
+    sheet: str = "",
+    actor: Any,
+) -> BackgroundJob:
+    """Save ``uploaded`` under ``$ZHIJIAN_HOME/uploads/`` and queue its import into
+    ``dataset``; 建模人员 and 系统管理员 only (PermissionDenied otherwise)."""
+    from zhijian.web.datahub.tasks import import_upload_job
+
+    if not is_modeller(actor):
+        raise PermissionDenied("只有系统管理员和建模人员可以导入数据")
+    path = _save(uploaded)
+    parameters = {
+        "dataset": dataset,
+        "file_name": uploaded.name,
+        "stored_as": path.name,
+        "size": uploaded.size,
+        "source": source,
+        "sheet": sheet,
+    }
+    try:
+        with transaction.atomic():
+            job = create_job(
+                BackgroundJob.Kind.DATA_IMPORT, parameters, import_upload_job, actor=actor
+            )
+            record(
+                actor, "上传数据文件", object_type=OBJECT_TYPE, object_id=job.pk, detail=parameters
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return job
+
+
+def stored_name(original: str) -> str:
+    """A new file name: time and random token (unique), then the original name made
+    safe (letters, digits, ``-_.``; no folders), keeping its extension."""
+    path = Path(original)
+    try:
+        stem = get_valid_filename(path.stem)[:STEM_LENGTH]
+    except SuspiciousFileOperation:
+        stem = "upload"
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+    return f"{stamp}-{secrets.token_hex(4)}-{stem}{path.suffix.lower()}"
+
+
+def _save(uploaded: UploadedFile[bytes]) -> Path:
+    folder = uploads_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / stored_name(uploaded.name or "upload")
+    with path.open("xb") as target:
+        for chunk in uploaded.chunks():
+            target.write(chunk)
+    return path
