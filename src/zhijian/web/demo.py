@@ -55,6 +55,7 @@ def prepare(
     _run_models(workspace, say)
     say("5/5 创建演示用户")
     users = _create_users()
+    _fill_resident(say)
     users_file.write_text(
         json.dumps([u.__dict__ for u in users], ensure_ascii=False, indent=2), "utf-8"
     )
@@ -163,6 +164,13 @@ def _create_users() -> list[DemoUser]:
                 reason="演示：跨市交叉巡回检察",
             )
     return users
+
+
+def _fill_resident(say: Say) -> None:
+    from zhijian.web.resident.demo import fill
+
+    say("    派驻检察演示记录（检察日志、谈话、安全防范检察）")
+    fill(DEFAULT_AS_OF, say=say)
 
 
 def _read_users(path: Path) -> list[DemoUser]:

@@ -219,17 +219,23 @@ class PeriodForm(forms.Form):
     start = forms.DateField(label="起始日期", widget=DATE_INPUT, required=False)
     end = forms.DateField(label="截止日期", widget=DATE_INPUT, required=False)
 
-    def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any):
+    def __init__(
+        self, *args: Any, units: QuerySet[Unit], latest: date | None = None, **kwargs: Any
+    ):
+        """``latest``: the day of the latest record in scope; without dates the period is
+        its calendar year (up to today), or this year when there is no record."""
         super().__init__(*args, **kwargs)
         unit_field: Any = self.fields["unit"]
         unit_field.queryset = units
         unit_field.empty_label = "本单位"
+        self.latest = latest
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         today = timezone.localdate()
-        data["start"] = data.get("start") or date(today.year, 1, 1)
-        data["end"] = data.get("end") or today
+        year = (self.latest or today).year
+        data["start"] = data.get("start") or date(year, 1, 1)
+        data["end"] = data.get("end") or min(date(year, 12, 31), today)
         if data["start"] > data["end"]:
             raise forms.ValidationError("起始日期不能晚于截止日期")
         if (data["end"] - data["start"]).days > 366 * 5:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from zhijian.web.accounts.access import visible_facilities
 from zhijian.web.accounts.models import Unit
 from zhijian.web.audit.chain import record
-from zhijian.web.resident import exports, forms, stats
+from zhijian.web.resident import exports, forms, scope, stats
 from zhijian.web.resident.models import CHECKLIST
 
 
@@ -70,7 +70,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
         if unit is not None
         else Unit.objects.none()
     )
-    form = forms.PeriodForm(request.GET or {}, units=units)
+    latest = scope.logs_for(user).order_by("-day").values_list("day", flat=True).first()
+    form = forms.PeriodForm(request.GET or {}, units=units, latest=latest)
     today = timezone.localdate()
     result = None
     if unit is not None and form.is_valid():

@@ -93,27 +93,63 @@ class Inmate:
 def day_counts(facility_code: str, day: date) -> dict[str, int]:
     """The log's counts for the facility and day from the warehouse, or ``{}`` when the
     warehouse holds no custody rows for the facility."""
+    return counts_for_days(facility_code, [day]).get(day, {})
+
+
+def counts_for_days(facility_code: str, days: list[date]) -> dict[date, dict[str, int]]:
+    """``day_counts`` for several days on one warehouse connection; ``{}`` when the
+    warehouse holds no custody rows for the facility."""
     snapshot = connect()
     try:
-        con = snapshot.connection
-        params: dict[str, Any] = {"facility": facility_code, "day": day}
-        cursor = con.execute(DAY_SQL, params)
-        columns = [d[0] for d in cursor.description]
-        row = dict(zip(columns, cursor.fetchone() or (), strict=True))
-        if not row.get("known_rows"):
-            return {}
-        counts = {name: int(row[name]) for name in ("population", "admitted", "transferred_in")}
-        counts |= dict.fromkeys(("released", "transferred_out", "deaths", "escapes"), 0)
-        counts["temporary_release"] = 0
-        for reason, people in con.execute(RELEASES_SQL, params).fetchall():
-            field = RELEASE_COUNTS.get(reason)
-            if field:
-                counts[field] += int(people)
-        medical = con.execute(MEDICAL_SQL, params).fetchone()
-        counts["outside_medical"] = int(medical[0]) if medical else 0
-        return counts
+        return {
+            day: counts
+            for day in days
+            if (counts := _counts(snapshot.connection, facility_code, day))
+        }
     finally:
         snapshot.connection.close()
+
+
+def _counts(con: Any, facility_code: str, day: date) -> dict[str, int]:
+    params: dict[str, Any] = {"facility": facility_code, "day": day}
+    cursor = con.execute(DAY_SQL, params)
+    columns = [d[0] for d in cursor.description]
+    row = dict(zip(columns, cursor.fetchone() or (), strict=True))
+    if not row.get("known_rows"):
+        return {}
+    counts = {name: int(row[name]) for name in ("population", "admitted", "transferred_in")}
+    counts |= dict.fromkeys(("released", "transferred_out", "deaths", "escapes"), 0)
+    counts["temporary_release"] = 0
+    for reason, people in con.execute(RELEASES_SQL, params).fetchall():
+        field = RELEASE_COUNTS.get(reason)
+        if field:
+            counts[field] += int(people)
+    medical = con.execute(MEDICAL_SQL, params).fetchone()
+    counts["outside_medical"] = int(medical[0]) if medical else 0
+    return counts
+
+
+HELD_SQL = """
+select id_number, name, inmate_number
+from custody_records
+where facility_code = $facility
+  and admission_date <= $day and (release_date is null or release_date > $day)
+order by record_id
+limit $limit
+"""
+
+
+def held_on(facility_code: str, day: date, limit: int = 200) -> list[tuple[str, str, str]]:
+    """(ID number, name, inmate number) of up to ``limit`` people held at the facility
+    at the end of ``day``."""
+    snapshot = connect()
+    try:
+        rows = snapshot.connection.execute(
+            HELD_SQL, {"facility": facility_code, "day": day, "limit": limit}
+        ).fetchall()
+    finally:
+        snapshot.connection.close()
+    return [(str(a), str(b or ""), str(c or "")) for a, b, c in rows]
 
 
 def find_inmate(facility_code: str, key: str) -> Inmate | None:
