@@ -126,6 +126,8 @@ class Lead(models.Model):
             ),
             models.Index(fields=["model_id", "status"], name="lead_model_status_idx"),
             models.Index(fields=["-created_at"], name="lead_created_idx"),
+            # The list filtered by model, newest first.
+            models.Index(fields=["model_id", "-created_at"], name="lead_model_created_idx"),
             # "Assigned to me" and the assignee filter of the list.
             models.Index(fields=["assignee", "-created_at"], name="lead_assignee_created_idx"),
         )
