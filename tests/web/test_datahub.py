@@ -23,12 +23,6 @@ HEADER = "身份证号,姓名,待遇类型,发放月份,类别,金额,发放地�
 BAD_MONTH_REASON = "发放月份（month）：不是有效月份（如 2023-05、2023年5月、202305）"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """The personas' passwords hashed cheaply: these tests log in with force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def home(settings: Any, tmp_path: Path) -> Path:
     """An empty workspace; tasks run at once."""
