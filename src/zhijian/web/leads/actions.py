@@ -16,12 +16,15 @@ The engine's command line records a run with::
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Field, ForeignObjectRel
@@ -32,7 +35,7 @@ from zhijian.supervision.results import Hit, RunResult
 from zhijian.web.accounts.access import can_see_facility, is_handler, leads_for
 from zhijian.web.audit.chain import record
 from zhijian.web.leads import documents, workflow
-from zhijian.web.leads.models import Lead, LeadDocument, LeadEvent, ModelRun
+from zhijian.web.leads.models import MANUAL_MODEL_ID, Lead, LeadDocument, LeadEvent, ModelRun
 from zhijian.web.leads.workflow import WorkflowError
 
 Status = Lead.Status
@@ -268,6 +271,67 @@ def _event(lead: Lead, run: ModelRun, from_status: str, to_status: str, reason: 
 
 
 # ---- The workflow (see ``workflow.TRANSITIONS``) -------------------------------------
+
+
+MANUAL_MODEL_NAME = "人工发现的问题"
+MANUAL_CATEGORIES = ("刑罚变更执行监督", "监管执法与交付执行监督", "社区矫正监督", "跨部门数据比对")
+
+
+def create_manual_lead(
+    *,
+    facility_code: str,
+    id_number: str,
+    name: str,
+    message: str,
+    evidence: dict[str, Any],
+    category: str,
+    actor: Any,
+    severity: str = "中",
+    legal_basis: Sequence[tuple[str, str]] = (),
+    source: str = "",
+) -> Lead:
+    """A problem found on site (a log, an inspection) as a lead in the same workflow,
+    awaiting assignment. ``legal_basis`` is (citation, text) pairs; ``source`` says where
+    it was found (e.g. "检察日志 2026-11-27"). The actor must work leads and see the
+    facility; ``id_number`` may be empty when the problem concerns no one person."""
+    if not is_handler(actor):
+        raise PermissionDenied
+    if not can_see_facility(actor, facility_code):
+        raise Http404("场所不存在或无权查看")
+    if category not in MANUAL_CATEGORIES:
+        raise WorkflowError(f"线索类别应为{'、'.join(MANUAL_CATEGORIES)}之一：{category}")
+    if not message.strip():
+        raise WorkflowError("请填写问题描述")
+    with transaction.atomic():
+        lead = Lead.objects.create(
+            fingerprint=hashlib.sha256(f"manual:{uuid.uuid4()}".encode()).hexdigest(),
+            model_id=MANUAL_MODEL_ID,
+            model_name=MANUAL_MODEL_NAME,
+            category=category,
+            severity=severity,
+            id_number=id_number.strip().upper(),
+            name=name.strip(),
+            facility_code=facility_code,
+            key={"source": source, "legal_basis": [list(pair) for pair in legal_basis]},
+            evidence=evidence,
+            message=message.strip(),
+            as_of=timezone.localdate(),
+        )
+        LeadEvent.objects.create(
+            lead=lead,
+            actor=actor,
+            from_status="",
+            to_status=lead.status,
+            reason=source or "人工录入",
+        )
+        record(
+            actor,
+            "人工录入线索",
+            object_type="线索",
+            object_id=lead.pk,
+            detail={"facility_code": facility_code, "category": category, "source": source},
+        )
+        return lead
 
 
 def assign_lead(lead: Lead, assignee: Any, *, actor: Any, reason: str = "") -> Lead:

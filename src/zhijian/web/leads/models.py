@@ -38,10 +38,17 @@ class ModelRun(models.Model):
         return f"{self.model_name}（第 {self.pk} 次运行）"
 
 
+MANUAL_MODEL_ID = "manual"
+
+
 class Lead(models.Model):
     """A hit of a model, kept across runs by its fingerprint (model, subject, key fields).
     A lead is never deleted: when its hit disappears from a complete run it becomes
-    不再命中, and returns to 待分派 if the hit comes back."""
+    不再命中, and returns to 待分派 if the hit comes back.
+
+    A manual lead (``model_id`` ``manual``) is a problem a procurator recorded on site; it
+    has no run, carries its legal basis in ``key["legal_basis"]`` and follows the same
+    workflow."""
 
     class Status(models.TextChoices):
         TO_ASSIGN = "待分派", "待分派"
@@ -79,17 +86,22 @@ class Lead(models.Model):
     evidence = models.JSONField("证据", default=dict, encoder=DjangoJSONEncoder)
     message = models.TextField("线索描述")
     as_of = models.DateField("数据截止日期")
+    # Empty for a manual lead (a problem a procurator found on site): no run found it.
     first_seen_run = models.ForeignKey(
         ModelRun,
         verbose_name="首次命中的运行",
         on_delete=models.PROTECT,
         related_name="first_seen_leads",
+        null=True,
+        blank=True,
     )
     last_seen_run = models.ForeignKey(
         ModelRun,
         verbose_name="最近命中的运行",
         on_delete=models.PROTECT,
         related_name="last_seen_leads",
+        null=True,
+        blank=True,
     )
     dropped_by_run = models.ForeignKey(
         ModelRun,
@@ -134,6 +146,10 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_name}：{self.name or self.id_number}（{self.status}）"
+
+    @property
+    def is_manual(self) -> bool:
+        return self.model_id == MANUAL_MODEL_ID
 
 
 class LeadEvent(models.Model):

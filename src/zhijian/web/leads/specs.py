@@ -38,6 +38,8 @@ def evidence_rows(lead: Lead) -> list[tuple[str, str]]:
 
 def legal_basis(lead: Lead) -> list[tuple[str, str]]:
     """(citation, text) of each provision the model rests on; empty when unknown."""
+    if lead.is_manual:
+        return [(str(citation), str(text)) for citation, text in lead.key.get("legal_basis", [])]
     spec = spec_for(lead.model_id)
     return [(str(basis), basis.text) for basis in spec.legal_basis] if spec else []
 
