@@ -41,12 +41,6 @@ from zhijian.web.resident.models import (
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """The personas' passwords hashed cheaply: these tests log in with force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="module")
 def warehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_warehouse(tmp_path_factory.mktemp("resident-home"))
@@ -469,10 +463,6 @@ def test_the_office_home_lists_leads_about_its_facility(resident_world: World) -
 
 
 def test_a_problem_becomes_a_lead(resident_world: World) -> None:
-    from zhijian.web.leads import actions as lead_actions
-
-    if not hasattr(lead_actions, "create_manual_lead"):
-        pytest.skip("leads.actions.create_manual_lead 尚未提供")
     problem = write_everything(resident_world)["problem"]
     client = client_for(resident_world, "jinan_resident")
 
@@ -485,6 +475,36 @@ def test_a_problem_becomes_a_lead(resident_world: World) -> None:
     assert "监室铺板松动" in problem.lead.message
     again = client.post(reverse("resident:problem_lead", args=[problem.pk]), follow=True)
     assert "该问题已转为线索" in again.content.decode()
+
+
+def test_a_problem_handled_as_a_lead_becomes_one_when_registered(
+    resident_world: World,
+) -> None:
+    log = write_log(resident_world)
+    client = client_for(resident_world, "jinan_resident")
+
+    client.post(
+        reverse("resident:log_problem_add", args=[log.pk]),
+        {
+            "description": "禁闭审批手续不全",
+            "handling": "转为线索",
+            "person_name": "王守法",
+            "id_number": HELD,
+        },
+    )
+
+    problem = Problem.objects.get()
+    assert problem.lead is not None
+    assert (problem.lead.id_number, problem.lead.name, problem.lead.category) == (
+        HELD,
+        "王守法",
+        "监管执法与交付执行监督",
+    )
+    assert problem.lead.evidence["来源"] == f"检察日志 {DAY}"
+    actions_written = AuditEntry.objects.filter(object_type__in=("发现问题", "线索")).values_list(
+        "action", flat=True
+    )
+    assert sorted(actions_written) == sorted(["登记发现问题", "人工录入线索", "问题转为线索"])
 
 
 def test_user_text_is_escaped(resident_world: World) -> None:

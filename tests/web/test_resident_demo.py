@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -15,11 +14,6 @@ from zhijian.web.resident.demo import fill
 from zhijian.web.resident.models import DailyLog, Inspection, Talk
 
 AS_OF = date(2025, 6, 30)
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_the_demo_fills_three_months_for_each_demo_office(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -28,11 +27,6 @@ from zhijian.web.resident.models import Problem
 from zhijian.web.resident.stats import working_days
 
 JUNE = "2025-06"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")

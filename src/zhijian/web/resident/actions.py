@@ -70,7 +70,8 @@ PHOTO_SIGNATURES: dict[bytes, tuple[str, str]] = {
     b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
 }
-LEAD_CATEGORY = "派驻检察发现"
+# Problems found on site in a prison or detention centre (the four categories of leads).
+LEAD_CATEGORY = "监管执法与交付执行监督"
 
 
 class ResidentError(ValueError):
@@ -270,26 +271,28 @@ def problem_to_lead(problem: Problem, *, actor: Any) -> Problem:
 
 
 def _make_lead(problem: Problem, actor: Any) -> None:
+    from zhijian.web.leads.actions import create_manual_lead
+    from zhijian.web.leads.workflow import WorkflowError
+
+    source = f"{problem.source_label} {problem.found_on:%Y-%m-%d}"
     try:
-        from zhijian.web.leads.actions import create_manual_lead  # type: ignore[attr-defined]
-    except ImportError as error:
-        raise ResidentError("线索模块暂不支持手工线索，暂时无法转为线索") from error
-    source = problem.log or problem.inspection
-    lead = create_manual_lead(
-        facility_code=problem.facility.facility_code,
-        id_number=problem.id_number,
-        name=problem.person_name,
-        message=f"{problem.source_label}发现问题：{problem.description}",
-        evidence={
-            "来源": problem.source_label,
-            "发现日期": problem.found_on.isoformat(),
-            "问题类别": problem.category or "—",
-            "处理方式": problem.handling,
-            "记录编号": f"{problem.source_label}#{source.pk if source else ''}",
-        },
-        category=LEAD_CATEGORY,
-        actor=actor,
-    )
+        lead = create_manual_lead(
+            facility_code=problem.facility.facility_code,
+            id_number=problem.id_number,
+            name=problem.person_name,
+            message=f"{problem.source_label}发现问题：{problem.description}",
+            evidence={
+                "来源": source,
+                "问题类别": problem.category or "—",
+                "处理方式": problem.handling,
+                "问题编号": problem.pk,
+            },
+            category=LEAD_CATEGORY,
+            actor=actor,
+            source=source,
+        )
+    except WorkflowError as error:
+        raise ResidentError(str(error)) from error
     problem.lead = lead
     problem.save(update_fields=["lead"])
     record(

@@ -24,7 +24,7 @@ from zhijian.web.audit.chain import record
 from zhijian.web.leads.models import Lead
 from zhijian.web.resident import actions, forms, scope, stats, warehouse
 from zhijian.web.resident.actions import ResidentError
-from zhijian.web.resident.models import Complaint, DailyLog, Rectification
+from zhijian.web.resident.models import Complaint, DailyLog, Rectification, Talk
 
 LIST_SIZE = 100
 OPEN_LEAD_STATUSES = tuple(
@@ -404,7 +404,11 @@ def talk_new(request: HttpRequest) -> HttpResponse:
     form = forms.TalkForm(
         request.POST or None,
         facilities=facilities,
-        initial={"day": timezone.localdate(), "facility": facilities.first()},
+        initial={
+            "day": timezone.localdate(),
+            "facility": facilities.first(),
+            "kind": Talk.Kind.INDIVIDUAL,
+        },
     )
     inmate = None
     if request.method == "POST" and form.is_valid():
