@@ -109,7 +109,10 @@ class InspectionProblemForm(ProblemForm):
 
 
 class PhotoForm(forms.Form):
-    image = forms.FileField(label="照片（JPG 或 PNG，不超过 5 MB）")
+    image = forms.FileField(
+        label="照片（JPG 或 PNG，不超过 5 MB）",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
 
 
 class RectificationForm(forms.Form):

@@ -23,7 +23,7 @@
   draw("chart-days", {
     tooltip: { trigger: "axis" },
     legend: { type: "scroll", top: 0 },
-    grid: { left: 48, right: 24, bottom: 40, top: 40 },
+    grid: { left: 48, right: 64, bottom: 40, top: 40 },
     xAxis: { type: "category", data: data.months },
     yAxis: { type: "value", minInterval: 1, max: 23 },
     series: data.days.map(function (s, i) {
