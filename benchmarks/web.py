@@ -256,7 +256,8 @@ def run_load(env: dict[str, str], users: int, seconds: float, port: int) -> Resu
         [sys.executable, "-m", "zhijian", "serve", "--no-worker", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # Not a pipe: nobody reads it during the run, and a full pipe would stall the server.
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for(port)
@@ -277,7 +278,11 @@ def run_load(env: dict[str, str], users: int, seconds: float, port: int) -> Resu
         return results
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def _wait_for(port: int) -> None:

@@ -169,3 +169,22 @@ def test_user_text_is_escaped(world: World) -> None:
     page = client.get(reverse("audit:list")).content.decode()
     assert "<script>alert(" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+
+
+@pytest.mark.django_db
+def test_activity_moves_the_session_expiry_at_most_once_a_minute(world: World) -> None:
+    from zhijian.web.accounts.middleware import REFRESH_KEY
+
+    client = Client()
+    client.force_login(world.users["admin"])
+    client.get(reverse("audit:list"))
+    first = Session.objects.get().expire_date
+    client.get(reverse("audit:list"))
+    assert Session.objects.get().expire_date == first  # no write within the minute
+
+    session = client.session
+    session[REFRESH_KEY] = 0  # last refreshed long ago
+    session.save()
+    Session.objects.update(expire_date=first - timedelta(minutes=30))
+    client.get(reverse("audit:list"))
+    assert Session.objects.get().expire_date >= first

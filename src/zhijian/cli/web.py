@@ -31,7 +31,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     serve = commands.add_parser("serve", help="启动网页服务（waitress）与后台任务进程")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
-    serve.add_argument("--threads", type=int, default=8, help="处理请求的线程数（默认 8）")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="处理请求的进程数（默认为处理器核数；Windows 上为 1）",
+    )
+    serve.add_argument("--threads", type=int, default=4, help="每个进程的线程数（默认 4）")
     serve.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
     serve.set_defaults(handler=run_serve)
 
@@ -97,32 +103,74 @@ def run_demo(args: argparse.Namespace) -> int:
     demo.print_users(users, url, serving=not args.no_serve, say=_say)
     if args.no_serve:
         return 0
-    return _serve(args.host, args.port, threads=8, worker=True)
+    return _serve(args.host, args.port, workers=2, threads=4, worker=True)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     _start_django()
     _say(f"智慧执检：http://{args.host}:{args.port}/ （Ctrl+C 停止）")
-    return _serve(args.host, args.port, threads=args.threads, worker=not args.no_worker)
+    if args.workers < 1 or args.threads < 1:
+        raise UsageError("--workers 与 --threads 应为正整数")
+    return _serve(
+        args.host, args.port, workers=args.workers, threads=args.threads, worker=not args.no_worker
+    )
 
 
-def _serve(host: str, port: int, *, threads: int, worker: bool) -> int:
-    from waitress import serve
+def _serve(host: str, port: int, *, workers: int, threads: int, worker: bool) -> int:
+    """Serve until interrupted: gunicorn with several processes where it runs (POSIX),
+    so requests use every core; waitress in one process elsewhere."""
+    from django.db import connections
 
-    from zhijian.web.wsgi import application
-
+    # Processes forked for requests must not share the parent's database connections.
+    connections.close_all()
     process = None
     if worker:
         process = subprocess.Popen([sys.executable, "-m", "zhijian", "worker"], env=os.environ)
     # A plain ``kill`` stops the server the way Ctrl+C does, so the worker stops with it.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        serve(application, host=host, port=port, threads=threads, ident="zhijian")
+        if os.name == "posix":
+            _gunicorn(host, port, workers=workers, threads=threads)
+        else:
+            from waitress import serve
+
+            from zhijian.web.wsgi import application
+
+            serve(application, host=host, port=port, threads=threads * workers, ident="zhijian")
     finally:
         if process is not None:
             process.terminate()
             process.wait(timeout=30)
     return 0
+
+
+def _gunicorn(host: str, port: int, *, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from zhijian.web.wsgi import application
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            settings = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": 120,
+                "graceful_timeout": 10,
+                # No access log: request lines would be the only place a query could leak.
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "proc_name": "zhijian",
+            }
+            for name, value in settings.items():
+                self.cfg.set(name, value)
+
+        def load(self) -> object:
+            return application
+
+    Server().run()
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "zhijian.web.accounts.middleware.SessionRefreshMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: it sees the result of authentication (django-axes' documented order).
@@ -141,9 +142,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
-# Sessions end after a period without a request, and when the browser closes.
+# Sessions end after a period without a request (to within a minute: the expiry moves
+# forward at most once a minute, see accounts/middleware.py), and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("ZHIJIAN_SESSION_MINUTES", "120")) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 HTTPS = _flag("ZHIJIAN_HTTPS", default=True)
 SESSION_COOKIE_SECURE = HTTPS
