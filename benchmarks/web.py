@@ -7,7 +7,8 @@ lead list and lead detail pages.
 Creates a scratch database ``zhijian_bench_web`` on the server (dropped at the end), the
 unit tree of 16 cities with 10 facilities each, users, and the leads (one lead made
 through the application, copied in SQL with varied facility, status, model, date and
-fingerprint). Then starts ``zhijian serve`` (waitress, 8 threads) on loopback and runs the
+fingerprint). Then starts ``zhijian serve`` (gunicorn, by default two processes a core, two threads
+each) on loopback and runs the
 load from this process: each virtual user logs in once and loops over list pages (with
 and without filters, later pages by keyset) and detail pages, half of them as the 省院
 (no scope filter), half as city procurators (scoped). Prints requests, errors, and p50 /
@@ -251,9 +252,13 @@ def virtual_user(port: int, username: str, until: float, results: Results, seed:
             next_link = "/leads/" + found.group(1).replace("&amp;", "&") if found else None
 
 
-def run_load(env: dict[str, str], users: int, seconds: float, port: int) -> Results:
+def run_load(
+    env: dict[str, str], users: int, seconds: float, port: int, workers: int, threads: int
+) -> Results:
+    command = ["serve", "--no-worker", "--port", str(port)]
+    command += ["--workers", str(workers), "--threads", str(threads)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "zhijian", "serve", "--no-worker", "--port", str(port)],
+        [sys.executable, "-m", "zhijian", *command],
         env=env,
         stdout=subprocess.DEVNULL,
         # Not a pipe: nobody reads it during the run, and a full pipe would stall the server.
@@ -319,6 +324,10 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--port", type=int, default=8811)
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="server processes"
+    )
+    parser.add_argument("--threads", type=int, default=2, help="threads per server process")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="zhijian-bench-web-")
@@ -327,7 +336,8 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        results = run_load(env, args.users, args.seconds, args.port)
+        print(f"server: {args.workers} processes × {args.threads} threads; {args.users} users")
+        results = run_load(env, args.users, args.seconds, args.port, args.workers, args.threads)
         report(results, args.seconds)
     finally:
         shutil.rmtree(home, ignore_errors=True)

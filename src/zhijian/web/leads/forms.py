@@ -75,7 +75,9 @@ class LeadFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any, handlers: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = self.fields
-        models = ModelRun.objects.order_by("model_id").values_list("model_id", "model_name")
+        models = (
+            ModelRun.objects.order_by("model_id").values_list("model_id", "model_name").distinct()
+        )
         fields["model"].choices = _choices(dict(models).items())  # type: ignore[attr-defined]
         fields["category"].choices = _choices((c, c) for c in CATEGORIES)  # type: ignore[attr-defined]
         fields["facility"].choices = _choices(  # type: ignore[attr-defined]

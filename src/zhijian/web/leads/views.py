@@ -32,7 +32,7 @@ PAGE_SIZE = 50
 TIME = "%Y-%m-%d %H:%M"
 # The list counts at most this many matches: an exact count of a million rows on every
 # page view is the slow part of a paginated list.
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Each workflow action: its form (whose fields are the action's keyword arguments) and
