@@ -32,3 +32,17 @@ def _fast_password_hashing(settings: Any) -> None:
     """Tests create many users: a deliberately slow production hasher (PBKDF2) would
     cost seconds per test. Production settings are untouched."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that reaches the database through a fixture (``world`` asks for ``db``) is
+    marked ``django_db`` like one marked by hand, so ``./test``'s PostgreSQL pass
+    (``-m django_db``) runs it too."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("django_db") is not None:
+            continue
+        if "transactional_db" in fixtures or "live_server" in fixtures:
+            item.add_marker(pytest.mark.django_db(transaction=True))
+        elif "db" in fixtures:
+            item.add_marker(pytest.mark.django_db)
