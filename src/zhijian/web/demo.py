@@ -55,6 +55,7 @@ def prepare(
     _run_models(workspace, say)
     say("5/5 创建演示用户")
     users = _create_users()
+    _work_some_leads(say)
     _fill_resident(say)
     users_file.write_text(
         json.dumps([u.__dict__ for u in users], ensure_ascii=False, indent=2), "utf-8"
@@ -164,6 +165,23 @@ def _create_users() -> list[DemoUser]:
                 reason="演示：跨市交叉巡回检察",
             )
     return users
+
+
+def _work_some_leads(say: Say) -> None:
+    """A few of the 济南 prison's leads assigned and in verification, so the workbench
+    shows a workflow under way; the rest wait for assignment."""
+    from zhijian.web.accounts.access import leads_for
+    from zhijian.web.accounts.models import User
+    from zhijian.web.leads.actions import assign_lead, start_verification
+
+    head = User.objects.get(username="jinan_head")
+    resident = User.objects.get(username="jinan_resident")
+    waiting = leads_for(resident).filter(status="待分派").order_by("pk")[:6]
+    for number, lead in enumerate(waiting):
+        lead = assign_lead(lead, resident, actor=head, reason="演示：分派给派驻检察官核查")
+        if number % 2 == 0:
+            start_verification(lead, actor=resident)
+    say(f"    已将 {len(waiting)} 条线索分派给济南派驻检察官")
 
 
 def _fill_resident(say: Say) -> None:

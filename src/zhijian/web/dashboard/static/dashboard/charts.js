@@ -28,8 +28,16 @@
   draw("chart-category-status", {
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     legend: { type: "scroll", top: 0 },
-    grid: { left: 48, right: 24, bottom: 48, top: 48 },
-    xAxis: { type: "category", data: byStatus.categories, axisLabel: { interval: 0 } },
+    grid: { left: 48, right: 24, bottom: 56, top: 48 },
+    // The four category names are long: wrap each onto lines of six characters.
+    xAxis: {
+      type: "category",
+      data: byStatus.categories,
+      axisLabel: {
+        interval: 0,
+        formatter: function (name) { return name.replace(/(.{6})/g, "$1\n").trim(); }
+      }
+    },
     yAxis: { type: "value", minInterval: 1 },
     series: byStatus.series.map(function (s) {
       return { name: s.name, type: "bar", stack: "status", data: s.data };
