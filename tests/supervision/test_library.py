@@ -36,3 +36,14 @@ def test_model_yml_tests(spec: object, test: object) -> None:
     assert isinstance(spec, ModelSpec) and isinstance(test, ModelTest)
     outcome = run_test(spec, test)
     assert outcome.passed, outcome.detail
+
+
+def test_expected_facility_code_is_compared() -> None:
+    import dataclasses
+
+    spec = next(s for s in LIBRARY if s.id == "corrections_late_registration")
+    test = next(t for t in spec.tests if any("facility_code" in e for e in t.expect))
+    assert run_test(spec, test).passed
+    wrong = [{**e, "facility_code": "370103SQJZ"} for e in test.expect]
+    outcome = run_test(spec, dataclasses.replace(test, expect=wrong))
+    assert not outcome.passed and "场所编码不符" in outcome.detail

@@ -13,6 +13,7 @@ import duckdb
 from zhijian.law.idnumber import is_valid_id_number
 from zhijian.supervision.engine import evaluate
 from zhijian.supervision.errors import ModelError
+from zhijian.supervision.results import Hit
 from zhijian.supervision.spec import ModelSpec, ModelTest
 from zhijian.warehouse.standard import DATASETS
 
@@ -67,14 +68,31 @@ def run_test(spec: ModelSpec, test: ModelTest) -> TestOutcome:
         return TestOutcome(spec.id, test.name, False, f"运行失败：{error}")
     found = {(h.id_number, *(h.key[k] for k in spec.key)) for h in hits}
     expected = _expected(spec, test)
-    if found == expected:
+    misplaced = _misplaced(spec, test, hits)
+    if found == expected and not misplaced:
         return TestOutcome(spec.id, test.name, True, f"命中 {len(found)} 条，与预期一致")
     detail = []
     if expected - found:
         detail.append(f"漏报：{sorted(expected - found)}")
     if found - expected:
         detail.append(f"误报：{sorted(found - expected)}")
+    if misplaced:
+        detail.append(f"场所编码不符：{misplaced}")
     return TestOutcome(spec.id, test.name, False, "；".join(detail))
+
+
+def _misplaced(spec: ModelSpec, test: ModelTest, hits: list[Hit]) -> list[str]:
+    """Expected hits that name a facility_code and were found with another one."""
+    codes = {(h.id_number, *(h.key[k] for k in spec.key)): h.facility_code for h in hits}
+    problems = []
+    for item in test.expect:
+        if "facility_code" not in item:
+            continue
+        hit = (str(item["id_number"]), *(str(item[k]) for k in spec.key))
+        want = item["facility_code"]
+        if hit in codes and codes[hit] != (None if want is None else str(want)):
+            problems.append(f"{hit} 应为 {want}，实为 {codes[hit]}")
+    return problems
 
 
 def run_tests(spec: ModelSpec) -> list[TestOutcome]:

@@ -1,4 +1,13 @@
-with cases as (
+with agencies as (
+  -- The county's 社区矫正机构, whose facility code scopes the lead to the procuratorate
+  -- that supervises it; a county without one leaves the hit's facility code empty.
+  select region_code, min(facility_code) as facility_code
+  from facilities
+  where facility_type = '社区矫正机构'
+  group by region_code
+),
+
+cases as (
   select *
   from community_corrections
   where correction_type in ('管制', '缓刑', '假释')
@@ -41,7 +50,7 @@ final as (
   select
     late.id_number,
     late.name,
-    cast(null as varchar) as facility_code,
+    agencies.facility_code,
     {
       'case_id': late.case_id,
       'correction_type': late.correction_type,
@@ -52,6 +61,7 @@ final as (
     } as evidence
   from late
   left join handled on handled.case_id = late.case_id
+  left join agencies on agencies.region_code = late.agency_region_code
   where handled.case_id is null
 )
 

@@ -13,20 +13,34 @@ proposals as (
   where event_type in ('提请撤销缓刑', '提请撤销假释', '提请收监')
 ),
 
+agencies as (
+  -- The county's 社区矫正机构, whose facility code scopes the lead to the procuratorate
+  -- that supervises it; a county without one leaves the hit's facility code empty.
+  select region_code, min(facility_code) as facility_code
+  from facilities
+  where facility_type = '社区矫正机构'
+  group by region_code
+),
+
 case_periods as (
   -- A case runs from the start of corrections to its end: the 期满日 while the person is
   -- still 在矫 (or 脱管), else the day the status changed, whichever comes first.
   select
-    case_id,
-    id_number,
-    correction_type,
-    agency_region_code,
-    coalesce(start_date, registration_date) as period_start,
+    cases.case_id,
+    cases.id_number,
+    cases.correction_type,
+    cases.agency_region_code,
+    agencies.facility_code as agency_facility_code,
+    coalesce(cases.start_date, cases.registration_date) as period_start,
     case
-      when status in ('在矫', '脱管') then end_date
-      else least(coalesce(status_date, end_date), coalesce(end_date, status_date))
+      when cases.status in ('在矫', '脱管') then cases.end_date
+      else least(
+        coalesce(cases.status_date, cases.end_date),
+        coalesce(cases.end_date, cases.status_date)
+      )
     end as period_end
   from cases
+  left join agencies on agencies.region_code = cases.agency_region_code
 ),
 
 during_corrections as (
@@ -35,6 +49,7 @@ during_corrections as (
     case_periods.case_id,
     case_periods.correction_type,
     case_periods.agency_region_code,
+    case_periods.agency_facility_code,
     case_periods.period_end,
     measures.start_date + cast($proposal_days as integer) as proposal_deadline,
     row_number() over (
@@ -84,7 +99,9 @@ final as (
   select
     id_number,
     name,
-    facility_code,
+    -- A 社区矫正监督 lead goes to the procuratorate that supervises the corrections
+    -- agency; the facility holding the person only when the county has no agency on file.
+    coalesce(agency_facility_code, facility_code) as facility_code,
     {
       'record_id': record_id,
       'measure_type': measure_type,

@@ -10,6 +10,15 @@ cases as (
   select * from community_corrections
 ),
 
+agencies as (
+  -- The county's 社区矫正机构, whose facility code scopes the lead to the procuratorate
+  -- that supervises it; a county without one leaves the hit's facility code empty.
+  select region_code, min(facility_code) as facility_code
+  from facilities
+  where facility_type = '社区矫正机构'
+  group by region_code
+),
+
 approvals as (
   select * from correction_events
   where event_type = '外出批准'
@@ -89,7 +98,7 @@ final as (
   select
     away.id_number,
     away.name,
-    cast(null as varchar) as facility_code,
+    agencies.facility_code,
     {
       'record_id': away.record_id,
       'record_type': away.record_type,
@@ -102,6 +111,7 @@ final as (
     } as evidence
   from away
   left join covered on covered.record_id = away.record_id
+  left join agencies on agencies.region_code = away.agency_region_code
   where covered.record_id is null
 )
 

@@ -19,15 +19,26 @@ proposals as (
   where event_type = '提请收监'
 ),
 
+agencies as (
+  -- The county's 社区矫正机构, whose facility code scopes the lead to the procuratorate
+  -- that supervises it; a county without one leaves the hit's facility code empty.
+  select region_code, min(facility_code) as facility_code
+  from facilities
+  where facility_type = '社区矫正机构'
+  group by region_code
+),
+
 medical_parole as (
   -- 保外就医 only: a 暂予监外执行 granted for 怀孕, 哺乳 or 生活不能自理 has no medical
   -- reviews to submit. A case whose reason is not recorded is kept.
   select
     cases.*,
     changes.medical_reason,
-    coalesce(cases.start_date, cases.registration_date) as period_start
+    coalesce(cases.start_date, cases.registration_date) as period_start,
+    agencies.facility_code
   from cases
   left join changes on changes.change_id = cases.change_id
+  left join agencies on agencies.region_code = cases.agency_region_code
   where changes.medical_reason is null or changes.medical_reason = '严重疾病'
 ),
 
@@ -96,7 +107,7 @@ final as (
   select
     id_number,
     name,
-    cast(null as varchar) as facility_code,
+    facility_code,
     {
       'case_id': case_id,
       'medical_reason': medical_reason,

@@ -16,6 +16,15 @@ cases as (
   select * from community_corrections
 ),
 
+agencies as (
+  -- The county's 社区矫正机构, whose facility code scopes the lead to the procuratorate
+  -- that supervises it; a county without one leaves the hit's facility code empty.
+  select region_code, min(facility_code) as facility_code
+  from facilities
+  where facility_type = '社区矫正机构'
+  group by region_code
+),
+
 custody_periods as (
   select
     record_id,
@@ -119,6 +128,7 @@ correction_periods as (
     case_id,
     id_number,
     correction_type,
+    agency_region_code,
     coalesce(start_date, registration_date) as period_start,
     least(
       case
@@ -135,7 +145,7 @@ adjusted_payments as (
   select
     payments.id_number,
     payments.name,
-    cast(null as varchar) as facility_code,
+    agencies.facility_code,
     payments.benefit_type,
     payments.month,
     payments.kind,
@@ -150,6 +160,7 @@ adjusted_payments as (
     on correction_periods.id_number = payments.id_number
     and payments.month_start >= correction_periods.period_start
     and payments.month_end <= correction_periods.period_end
+  left join agencies on agencies.region_code = correction_periods.agency_region_code
   where payments.kind = '基数调整'
     and payments.benefit_type in ('城镇职工基本养老金', '城乡居民基本养老金', '机关事业单位养老金')
 ),

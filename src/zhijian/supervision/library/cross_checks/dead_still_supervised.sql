@@ -14,6 +14,15 @@ open_corrections as (
   where status in ('在矫', '脱管')
 ),
 
+agencies as (
+  -- The county's 社区矫正机构, whose facility code scopes the lead to the procuratorate
+  -- that supervises it; a county without one leaves the hit's facility code empty.
+  select region_code, min(facility_code) as facility_code
+  from facilities
+  where facility_type = '社区矫正机构'
+  group by region_code
+),
+
 supervised as (
   select
     record_id as record,
@@ -27,15 +36,20 @@ supervised as (
   from open_custody
   union all
   select
-    case_id as record,
+    open_corrections.case_id as record,
     '社区矫正案件' as record_kind,
-    id_number,
-    name,
-    cast(null as varchar) as facility_code,
-    status as supervision,
-    correction_type as supervision_type,
-    coalesce(start_date, registration_date, decision_effective_date) as supervised_since
+    open_corrections.id_number,
+    open_corrections.name,
+    agencies.facility_code,
+    open_corrections.status as supervision,
+    open_corrections.correction_type as supervision_type,
+    coalesce(
+      open_corrections.start_date,
+      open_corrections.registration_date,
+      open_corrections.decision_effective_date
+    ) as supervised_since
   from open_corrections
+  left join agencies on agencies.region_code = open_corrections.agency_region_code
 ),
 
 matched as (
