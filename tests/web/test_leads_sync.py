@@ -225,3 +225,17 @@ def test_ten_thousand_hits_sync_without_a_query_per_hit(
     assert Lead.objects.filter(status=Lead.Status.NO_LONGER_HIT).count() == 1_000
     assert LeadEvent.objects.count() == 11_000
     assert ModelRun.objects.count() == 2
+
+
+def test_a_lead_without_a_facility_gets_it_when_the_model_learns_it() -> None:
+    sync_run(run_result([hit(1, facility_code=None), hit(2, facility_code=None)]))
+    assert lead_of(1).facility_code == ""
+
+    sync_run(run_result([hit(1, facility_code="370102SQJZ"), hit(2, facility_code=None)]))
+    assert (lead_of(1).facility_code, lead_of(2).facility_code) == ("370102SQJZ", "")
+
+
+def test_a_leads_facility_once_set_is_kept() -> None:
+    sync_run(run_result([hit(1)]))
+    sync_run(run_result([hit(1, facility_code="OTHER")]))
+    assert lead_of(1).facility_code == FACILITY

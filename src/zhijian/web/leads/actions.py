@@ -148,7 +148,7 @@ def _sync_batch(run: ModelRun, batch: Sequence[tuple[str, Hit]], now: datetime) 
         lead.fingerprint: lead
         for lead in Lead.objects.select_for_update()
         .filter(fingerprint__in=[fingerprint for fingerprint, _ in batch])
-        .only("fingerprint", "status", "dropped_by_run")
+        .only("fingerprint", "status", "dropped_by_run", "facility_code")
     }
     new = [(fingerprint, hit) for fingerprint, hit in batch if fingerprint not in known]
     _create_leads(run, new)
@@ -190,6 +190,13 @@ def _refresh_leads(run: ModelRun, known: Sequence[tuple[Lead, Hit]], now: dateti
         lead.last_seen_run, lead.updated_at = run, now
         lead.message, lead.evidence, lead.as_of = hit.message, hit.evidence, hit.as_of
     _update_rows([lead for lead, _ in known], REFRESHED_FIELDS)
+    # A lead found before its model knew the facility gets it now, so the supervising
+    # unit sees it. A facility once set is kept: moving a lead between units mid-workflow
+    # is for people to decide, not for a re-run.
+    placed = [(lead, hit) for lead, hit in known if not lead.facility_code and hit.facility_code]
+    for lead, hit in placed:
+        lead.facility_code = hit.facility_code or ""
+    _update_rows([lead for lead, _ in placed], ("facility_code",))
     returning = [lead for lead, _ in known if lead.dropped_by_run_id is not None]
     Lead.objects.filter(pk__in=[lead.pk for lead in returning]).update(dropped_by_run=None)
     Lead.objects.filter(
