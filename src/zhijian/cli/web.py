@@ -34,12 +34,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     serve.add_argument(
         "--workers",
         type=int,
-        # Requests wait on the database about half of the time: two processes a core keep
-        # the cores busy (benchmarks/web.py).
-        default=2 * (os.cpu_count() or 1),
-        help="处理请求的进程数（默认为处理器核数的 2 倍；Windows 上为 1 个进程）",
+        # One process a core with four threads each gave the shortest tail under load in
+        # benchmarks/web.py: a browser's kept-alive connection stays with one process, so
+        # more processes balance worse.
+        default=os.cpu_count() or 1,
+        help="处理请求的进程数（默认为处理器核数；Windows 上为 1 个进程）",
     )
-    serve.add_argument("--threads", type=int, default=2, help="每个进程的线程数（默认 2）")
+    serve.add_argument("--threads", type=int, default=4, help="每个进程的线程数（默认 4）")
     serve.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
     serve.set_defaults(handler=run_serve)
 
