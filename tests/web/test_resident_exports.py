@@ -12,6 +12,7 @@ from django.urls import reverse
 from docx import Document
 from openpyxl import load_workbook
 
+from tests.web.hits import id_number
 from tests.web.personas import JINAN_PRISON, QINGDAO_PRISON, World
 from tests.web.test_resident_fixtures import (
     DAY,
@@ -20,18 +21,67 @@ from tests.web.test_resident_fixtures import (
     write_everything,
     write_log,
 )
+from zhijian.supervision.spec import LIBRARY, load_spec
+from zhijian.warehouse.ingest import import_file
+from zhijian.warehouse.workspace import Workspace
 from zhijian.web.audit.models import AuditEntry
+from zhijian.web.leads.models import Lead
 from zhijian.web.resident import actions
-from zhijian.web.resident.exports import XLSX
+from zhijian.web.resident.exports import (
+    NO_DATA,
+    XLSX,
+    Period,
+    reduction_model_ids,
+    registers_workbook,
+)
 from zhijian.web.resident.models import Problem
 from zhijian.web.resident.stats import working_days
 
 JUNE = "2025-06"
+PAROLED = id_number(201)  # 假释: proposed and granted in June, case at 历下区
+PAROLED_UNDATED = id_number(202)  # 假释 without a proposal date, granted in June
+PAROLED_EARLIER = id_number(203)  # 假释 proposed in May, granted in June
+ON_LEAVE = id_number(204)  # 暂予监外执行 proposed and decided in June, no case yet
+REDUCED = id_number(205)  # 减刑 proposed in June: in none of these registers
+PAROLED_JULY = id_number(206)  # 假释 proposed in July
+PAROLED_QINGDAO = id_number(207)  # proposed by another facility
+SENTENCE_TABLES: dict[str, list[str]] = {
+    "sentence_changes": [
+        "change_id,id_number,name,judgment_id,facility_code,change_type,proposal_date,decision_date,"
+        "decided_by,reduction_months,parole_months,medical_reason",
+        f"X1,{PAROLED},吴假释,J1,{JINAN_PRISON},假释,2025-06-05,2025-06-20,济南市中级人民法院,,24,",
+        f"X2,{PAROLED_UNDATED},郑无日,J2,{JINAN_PRISON},假释,,2025-06-10,济南市中级人民法院,,12,",
+        f"X3,{PAROLED_EARLIER},冯五月,J3,{JINAN_PRISON},假释,2025-05-20,2025-06-03,"
+        "济南市中级人民法院,,6,",
+        f"X4,{ON_LEAVE},陈保外,J4,{JINAN_PRISON},暂予监外执行,2025-06-08,2025-06-25,"
+        "山东省监狱管理局,,,严重疾病",
+        f"X5,{REDUCED},褚减刑,J5,{JINAN_PRISON},减刑,2025-06-09,2025-06-26,济南市中级人民法院,6,,",
+        f"X6,{PAROLED_JULY},卫七月,J6,{JINAN_PRISON},假释,2025-07-01,2025-07-20,"
+        "济南市中级人民法院,,12,",
+        f"X7,{PAROLED_QINGDAO},蒋青岛,J7,{QINGDAO_PRISON},假释,2025-06-05,2025-06-20,"
+        "青岛市中级人民法院,,12,",
+    ],
+    "community_corrections": [
+        "case_id,id_number,name,correction_type,agency_region_code,change_id,"
+        "decision_effective_date,status",
+        f"K1,{PAROLED},吴假释,假释,370102,X1,2025-06-20,在矫",
+        # No change id: found by person and kind.
+        f"K2,{PAROLED_UNDATED},郑无日,假释,370103,,2025-06-10,在矫",
+        f"K3,{PAROLED_EARLIER},冯五月,假释,370102,X3,2025-06-03,在矫",
+    ],
+}
 
 
 @pytest.fixture(scope="module")
 def warehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("resident-exports-home"))
+    home = build_warehouse(tmp_path_factory.mktemp("resident-exports-home"))
+    workspace = Workspace(home)
+    for dataset, lines in SENTENCE_TABLES.items():
+        path = home / f"{dataset}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        summary = import_file(dataset, path, workspace=workspace)
+        assert summary.rejected == 0, (dataset, summary)
+    return home
 
 
 @pytest.fixture
@@ -201,3 +251,142 @@ def test_a_city_head_may_not_pick_another_city(resident_world: World) -> None:
     )
     assert response.status_code == 400
     assert response.context["result"] is None
+
+
+def reduction_lead(serial: int, model_id: str, status: str, as_of: date, **fields: object) -> Lead:
+    values: dict[str, object] = {
+        "fingerprint": f"fp-{serial}",
+        "model_id": model_id,
+        "model_name": model_id,
+        "category": "刑罚变更执行监督",
+        "severity": "高",
+        "id_number": id_number(serial),
+        "name": f"线索人员{serial}",
+        "facility_code": JINAN_PRISON,
+        "status": status,
+        "evidence": {"proposal_date": "2025-06-04"},
+        "message": f"线索{serial}",
+        "as_of": as_of,
+    }
+    return Lead.objects.create(**{**values, **fields})
+
+
+def sheet_rows(book: object, title: str) -> list[list[object]]:
+    sheet = book[title]  # type: ignore[index]
+    return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4)]
+
+
+def as_dates(row: list[object]) -> list[object]:
+    return [value.date() if hasattr(value, "date") else value for value in row]
+
+
+SENTENCE_REGISTERS = (
+    "监外执行罪犯出监告知表",
+    "监狱提请减刑不当情况登记表",
+    "监狱提请假释情况登记表",
+    "监狱呈报暂予监外执行情况登记表",
+)
+
+
+def test_the_reduction_models_are_the_librarys_models_of_reduction() -> None:
+    names = {
+        path.stem: load_spec(path).name
+        for path in sorted((LIBRARY / "sentence_changes").glob("*.yml"))
+    }
+    assert set(reduction_model_ids()) == {i for i, name in names.items() if "减刑" in name}
+    assert "reduction_timing_amount" in reduction_model_ids()
+    assert "parole_prohibited" not in reduction_model_ids()
+
+
+def test_the_sentence_change_registers_hold_the_facilitys_changes_and_leads(
+    resident_world: World,
+) -> None:
+    june = date(2025, 6, 30)
+    reduction_lead(
+        301,
+        "reduction_timing_amount",
+        Lead.Status.SUPERVISING,
+        june,
+        measure=Lead.Measure.NOTICE,
+        message='=HYPERLINK("x")减刑间隔不足一年',
+    )
+    reduction_lead(302, "property_unpaid_reduction", Lead.Status.CONFIRMED, june)
+    reduction_lead(303, "property_unpaid_reduction", Lead.Status.VERIFYING, june)  # not verified
+    reduction_lead(304, "reduction_timing_amount", Lead.Status.EXCLUDED, june)  # 不属实
+    reduction_lead(305, "parole_prohibited", Lead.Status.CONFIRMED, june)  # not 减刑
+    reduction_lead(306, "reduction_timing_amount", Lead.Status.CLOSED, date(2025, 3, 31))
+    reduction_lead(
+        307, "reduction_timing_amount", Lead.Status.CONFIRMED, june, facility_code=QINGDAO_PRISON
+    )
+    period = Period(resident_world.facility(JINAN_PRISON), date(2025, 6, 1), date(2025, 6, 30))
+
+    book = load_workbook(io.BytesIO(registers_workbook(period)))
+
+    departures = sheet_rows(book, "监外执行罪犯出监告知表")
+    assert [c.value for c in book["监外执行罪犯出监告知表"][3]] == [
+        "序号",
+        "姓名",
+        "身份证号",
+        "出监日期",
+        "执行地",
+        "告知日期",
+    ]
+    assert [as_dates(r) for r in departures[:4]] == [
+        [1, "冯五月", PAROLED_EARLIER, date(2025, 6, 3), "济南市历下区", None],
+        [2, "郑无日", PAROLED_UNDATED, date(2025, 6, 10), "济南市市中区", None],
+        [3, "吴假释", PAROLED, date(2025, 6, 20), "济南市历下区", None],
+        [4, "陈保外", ON_LEAVE, date(2025, 6, 25), None, None],
+    ]
+    assert "出监日期按裁定、决定日期填写" in str(departures[4][0])
+    paroles = sheet_rows(book, "监狱提请假释情况登记表")
+    assert [as_dates(r) for r in paroles[:2]] == [
+        [
+            1,
+            "吴假释",
+            PAROLED,
+            date(2025, 6, 5),
+            None,
+            "准予假释，考验期24个月（济南市中级人民法院 2025-06-20）",
+        ],
+        [
+            2,
+            "郑无日",
+            PAROLED_UNDATED,
+            None,
+            None,
+            "准予假释，考验期12个月（济南市中级人民法院 2025-06-10）",
+        ],
+    ]
+    assert str(paroles[2][0]).startswith("数据来源")
+    temporary = sheet_rows(book, "监狱呈报暂予监外执行情况登记表")
+    assert as_dates(temporary[0]) == [1, "陈保外", ON_LEAVE, date(2025, 6, 8), "严重疾病", None]
+    assert str(temporary[1][0]).startswith("数据来源")
+    reductions = sheet_rows(book, "监狱提请减刑不当情况登记表")
+    assert [as_dates(r) for r in reductions[:2]] == [
+        [
+            1,
+            "线索人员301",
+            id_number(301),
+            date(2025, 6, 4),
+            '=HYPERLINK("x")减刑间隔不足一年',
+            "纠正违法通知书（监督中）",
+        ],
+        [2, "线索人员302", id_number(302), date(2025, 6, 4), "线索302", "属实"],
+    ]
+    assert book["监狱提请减刑不当情况登记表"].cell(4, 5).data_type == "s"  # not a formula
+    assert str(reductions[2][0]).startswith("数据来源")
+
+
+def test_the_sentence_change_registers_of_a_facility_without_data_say_so(
+    resident_world: World,
+) -> None:
+    period = Period(resident_world.facility(QINGDAO_PRISON), date(2025, 7, 1), date(2025, 7, 31))
+
+    book = load_workbook(io.BytesIO(registers_workbook(period)))
+
+    for title in SENTENCE_REGISTERS:
+        rows = sheet_rows(book, title)
+        assert len(rows) == 2, title  # the note, then the source of the names
+        assert str(rows[0][0]).startswith(NO_DATA), title
+        assert "暂未在本系统中登记" not in str(rows[0][0]), title
+    assert "暂未在本系统中登记" in str(sheet_rows(book, "严重违法情况登记表")[0][0])

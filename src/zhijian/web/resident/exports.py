@@ -4,8 +4,11 @@ office's monthly report as .docx.
 The register names are those of 《人民检察院监狱检察办法》第五十四条 as the project's
 research notes quote it (the text is not among the statutes the platform holds: not
 checked against the original). Their columns are the platform's own layout, not an
-official form. The four registers of sentence changes and the 严重违法情况登记表 are
-written with their headings and a note: the platform does not keep those records yet.
+official form. The registers of sentence changes come from the warehouse's
+``sentence_changes`` (假释 and 暂予监外执行 the facility proposed) and from the leads of the
+library's 减刑 models verified as 属实; a register with nothing for the period says so in
+a note. The 严重违法情况登记表 is written with its headings and a note: the platform does
+not keep those records yet.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
+from django.db.models import Q
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
@@ -23,7 +28,10 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
+from zhijian.supervision.spec import LIBRARY
 from zhijian.web.accounts.models import SupervisedFacility
+from zhijian.web.leads.models import Lead
+from zhijian.web.library.catalogue import CONFIRMED_STATUSES, library_specs
 from zhijian.web.resident.models import (
     COUNT_FIELDS,
     Complaint,
@@ -34,10 +42,12 @@ from zhijian.web.resident.models import (
     Talk,
 )
 from zhijian.web.resident.stats import DAYS_ON_SITE_GOAL, GOAL_CITATION, working_days
+from zhijian.web.resident.warehouse import ReleaseChange, release_changes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOT_KEPT = "本表所登记的事项暂未在本系统中登记，请按纸质台账填写。"
+NO_DATA = "本期间未查见本场所的相关数据。"
 SOURCE_NOTE = "表名据《人民检察院监狱检察办法》第五十四条（未核对原文）；栏目为本系统格式。"
 
 
@@ -102,15 +112,27 @@ CORRECTION_HEADERS = (
     "整改完成日期",
 )
 ACCIDENT_HEADERS = ("日期", "事故类别", "人数", "情况")
-EMPTY_REGISTERS = (
-    ("监外执行罪犯出监告知表", ("序号", "姓名", "身份证号", "出监日期", "执行地", "告知日期")),
-    ("监狱提请减刑不当情况登记表", ("序号", "姓名", "身份证号", "提请日期", "不当情形", "处理")),
-    ("监狱提请假释情况登记表", ("序号", "姓名", "身份证号", "提请日期", "审查意见", "裁定结果")),
-    (
-        "监狱呈报暂予监外执行情况登记表",
-        ("序号", "姓名", "身份证号", "呈报日期", "事由", "审查意见"),
-    ),
+DEPARTURE_HEADERS = ("序号", "姓名", "身份证号", "出监日期", "执行地", "告知日期")
+REDUCTION_HEADERS = ("序号", "姓名", "身份证号", "提请日期", "不当情形", "处理")
+PAROLE_HEADERS = ("序号", "姓名", "身份证号", "提请日期", "审查意见", "裁定结果")
+TEMPORARY_HEADERS = ("序号", "姓名", "身份证号", "呈报日期", "事由", "审查意见")
+DEPARTURE_NOTE = (
+    "数据来源：刑罚变更数据中本场所报请、本期间裁定或决定的假释和暂予监外执行；"
+    "出监日期按裁定、决定日期填写（数据中没有出监日期）；执行地为社区矫正执行地；"
+    "告知日期由派驻检察官填写。"
 )
+REDUCTION_NOTE = (
+    "数据来源：本场所减刑类模型线索中经核查属实（含其后各状态）、本期间发现或数据截止的线索。"
+)
+PAROLE_NOTE = (
+    "数据来源：刑罚变更数据中本场所本期间报请的假释（报请日期缺失的按裁定日期计入）；"
+    "审查意见由派驻检察官填写。"
+)
+TEMPORARY_NOTE = (
+    "数据来源：刑罚变更数据中本场所本期间呈报的暂予监外执行（呈报日期缺失的按决定日期计入）；"
+    "审查意见由派驻检察官填写。"
+)
+REDUCTION_CATEGORY = "刑罚变更执行监督"
 SERIOUS_HEADERS = ("序号", "发现日期", "严重违法情况", "处理", "结果")
 INSPECTION_HEADERS = ("日期", "检查类型", "检查人员", "存在问题的项目", "检查情况", "发现问题数")
 TALK_HEADERS = ("日期", "谈话类型", "姓名", "罪犯编号", "谈话事由", "谈话内容", "处理情况")
@@ -128,7 +150,27 @@ def registers(period: Period) -> list[Register]:
     result = [
         Register("监狱检察日志", LOG_HEADERS, [_log_row(log) for log in logs]),
     ]
-    result += [Register(title, headers, [], NOT_KEPT) for title, headers in EMPTY_REGISTERS]
+    changes = release_changes(period.facility.facility_code, period.start, period.end)
+    result += [
+        _filled(
+            "监外执行罪犯出监告知表",
+            DEPARTURE_HEADERS,
+            _departure_rows(changes, period),
+            DEPARTURE_NOTE,
+        ),
+        _filled(
+            "监狱提请减刑不当情况登记表", REDUCTION_HEADERS, _reduction_rows(period), REDUCTION_NOTE
+        ),
+        _filled(
+            "监狱提请假释情况登记表", PAROLE_HEADERS, _parole_rows(changes, period), PAROLE_NOTE
+        ),
+        _filled(
+            "监狱呈报暂予监外执行情况登记表",
+            TEMPORARY_HEADERS,
+            _temporary_rows(changes, period),
+            TEMPORARY_NOTE,
+        ),
+    ]
     result += [
         Register("重大事故登记表", ACCIDENT_HEADERS, _accident_rows(logs)),
         Register("控告、举报和申诉登记表", COMPLAINT_HEADERS, _complaint_rows(period)),
@@ -138,6 +180,98 @@ def registers(period: Period) -> list[Register]:
         Register("谈话教育登记", TALK_HEADERS, _talk_rows(period)),
     ]
     return result
+
+
+def _filled(title: str, headers: tuple[str, ...], rows: list[list[Any]], source: str) -> Register:
+    """A register read from the data: its source in the note, and when nothing was
+    found for the period, that it was looked for."""
+    return Register(title, headers, rows, source if rows else f"{NO_DATA}{source}")
+
+
+def _in_period(day: date | None, period: Period) -> bool:
+    return day is not None and period.start <= day <= period.end
+
+
+def _numbered(rows: Iterable[list[Any]]) -> list[list[Any]]:
+    return [[number, *row] for number, row in enumerate(rows, start=1)]
+
+
+def _departure_rows(changes: list[ReleaseChange], period: Period) -> list[list[Any]]:
+    left = sorted(
+        (c for c in changes if _in_period(c.decision_date, period)),
+        key=lambda c: (c.decision_date, c.change_id),
+    )
+    return _numbered([c.name, c.id_number, c.decision_date, c.place, None] for c in left)
+
+
+def _parole_rows(changes: list[ReleaseChange], period: Period) -> list[list[Any]]:
+    return _numbered(
+        [c.name, c.id_number, c.proposal_date, None, _ruling(c)]
+        for c in changes
+        if c.change_type == "假释" and _in_period(c.reported_on, period)
+    )
+
+
+def _temporary_rows(changes: list[ReleaseChange], period: Period) -> list[list[Any]]:
+    return _numbered(
+        [c.name, c.id_number, c.proposal_date, c.medical_reason, None]
+        for c in changes
+        if c.change_type == "暂予监外执行" and _in_period(c.reported_on, period)
+    )
+
+
+def _ruling(change: ReleaseChange) -> str:
+    term = f"，考验期{change.parole_months}个月" if change.parole_months else ""
+    decided = " ".join(
+        part
+        for part in (
+            change.decided_by,
+            f"{change.decision_date:%Y-%m-%d}" if change.decision_date else "",
+        )
+        if part
+    )
+    return f"准予假释{term}" + (f"（{decided}）" if decided else "")
+
+
+@cache
+def reduction_model_ids() -> tuple[str, ...]:
+    """The library's models of sentence changes whose name concerns 减刑."""
+    folder = LIBRARY / "sentence_changes"
+    return tuple(
+        spec.id
+        for spec in library_specs()
+        if spec.folder == folder and spec.category == REDUCTION_CATEGORY and "减刑" in spec.name
+    )
+
+
+def _reduction_rows(period: Period) -> list[list[Any]]:
+    leads = Lead.objects.filter(
+        Q(as_of__gte=period.start, as_of__lte=period.end)
+        | Q(created_at__date__gte=period.start, created_at__date__lte=period.end),
+        facility_code=period.facility.facility_code,
+        model_id__in=reduction_model_ids(),
+        status__in=CONFIRMED_STATUSES,
+    ).order_by("as_of", "pk")
+    return _numbered(
+        [
+            lead.name,
+            lead.id_number,
+            _evidence_date(lead.evidence.get("proposal_date")),
+            lead.message,
+            f"{lead.measure}（{lead.status}）" if lead.measure else lead.status,
+        ]
+        for lead in leads
+    )
+
+
+def _evidence_date(value: Any) -> Any:
+    """An evidence date (kept as ISO text in the lead's JSON) as a date when it is one."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value
 
 
 def _log_row(log: DailyLog) -> list[Any]:

@@ -1,5 +1,6 @@
 """What the resident pages read from the warehouse: a facility's population and changes
-on one day (to pre-fill the log), and an inmate found by ID number or inmate number.
+on one day (to pre-fill the log), an inmate found by ID number or inmate number, and
+the facility's 假释 and 暂予监外执行 for the registers (``release_changes``).
 
 Every value is bound as a parameter. Nothing here knows about users: the caller checks
 that the user may see the facility. When the warehouse has no rows for the facility
@@ -176,3 +177,102 @@ def find_inmate(facility_code: str, key: str) -> Inmate | None:
         release_date=row[5],
         status=str(row[6] or ""),
     )
+
+
+# 假释 and 暂予监外执行 proposed by the facility (报请场所) for the registers: those proposed
+# in the period (by proposal_date, or decision_date when the proposal date is not known)
+# and those that took effect in it (decision_date). The place of execution is the
+# county of the person's community-corrections case: the case of the change, else the
+# person's case of the same kind closest to the decision.
+RELEASE_CHANGES_SQL = """
+with changes as (
+    select
+        sc.change_id, sc.id_number, sc.name, sc.change_type, sc.proposal_date,
+        sc.decision_date, sc.decided_by, sc.parole_months, sc.medical_reason,
+        (
+            select cc.agency_region_code
+            from community_corrections cc
+            where cc.change_id = sc.change_id
+               or (cc.id_number = sc.id_number and cc.correction_type = sc.change_type)
+            order by
+                (cc.change_id is not distinct from sc.change_id) desc,
+                abs(cc.decision_effective_date - sc.decision_date),
+                cc.case_id
+            limit 1
+        ) as agency_region_code
+    from sentence_changes sc
+    where sc.facility_code = $facility
+      and sc.change_type in ('假释', '暂予监外执行')
+      and (coalesce(sc.proposal_date, sc.decision_date) between $start and $end
+           or sc.decision_date between $start and $end)
+)
+select
+    c.*,
+    (
+        select min(f.name) from facilities f
+        where f.facility_type = '社区矫正机构' and f.region_code = c.agency_region_code
+    ) as agency_name
+from changes c
+order by coalesce(c.proposal_date, c.decision_date), c.decision_date, c.change_id
+"""
+
+
+@dataclass(frozen=True)
+class ReleaseChange:
+    """One 假释 or 暂予监外执行 the facility proposed, as the registers show it."""
+
+    change_id: str
+    id_number: str
+    name: str
+    change_type: str
+    proposal_date: date | None
+    decision_date: date | None
+    decided_by: str
+    parole_months: int | None
+    medical_reason: str
+    place: str  # 执行地: county of the community-corrections case, or ""
+
+    @property
+    def reported_on(self) -> date | None:
+        """The date that places the change in a period: proposed, else decided."""
+        return self.proposal_date or self.decision_date
+
+
+def release_changes(facility_code: str, start: date, end: date) -> list[ReleaseChange]:
+    """The facility's 假释 and 暂予监外执行 proposed or taking effect between ``start``
+    and ``end`` (inclusive); empty when the warehouse holds none."""
+    snapshot = connect()
+    try:
+        cursor = snapshot.connection.execute(
+            RELEASE_CHANGES_SQL, {"facility": facility_code, "start": start, "end": end}
+        )
+        columns = [d[0] for d in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        snapshot.connection.close()
+    return [
+        ReleaseChange(
+            change_id=str(row["change_id"]),
+            id_number=str(row["id_number"]),
+            name=str(row["name"] or ""),
+            change_type=str(row["change_type"]),
+            proposal_date=row["proposal_date"],
+            decision_date=row["decision_date"],
+            decided_by=str(row["decided_by"] or ""),
+            parole_months=row["parole_months"],
+            medical_reason=str(row["medical_reason"] or ""),
+            place=_place(row["agency_region_code"], row["agency_name"]),
+        )
+        for row in rows
+    ]
+
+
+def _place(region_code: str | None, agency_name: str | None) -> str:
+    """A county code as 市 and 县 (济南市历下区), else the corrections agency's name, else
+    the code itself."""
+    if not region_code:
+        return ""
+    from zhijian.synth.people import counties  # loads numpy: only when used
+
+    names = {county.code: county.full_name for county in counties()}
+    return names.get(region_code) or agency_name or region_code
