@@ -12,6 +12,7 @@ import pytest
 
 from tests.web.hits import hit, run_result
 from zhijian.cli import main
+from zhijian.web.audit.models import AuditEntry
 from zhijian.web.leads.actions import sync_run
 
 
@@ -32,6 +33,10 @@ def test_export(capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str) ->
     assert (code, err) == (0, "")
     assert out == f"已导出 2 条线索到 {path}\n"
     assert path.read_text(encoding="utf-8-sig").count("测试人员") == 2
+    exported = AuditEntry.objects.get(action="导出线索")
+    assert (exported.actor, exported.object_id) == (None, "全部")
+    assert exported.detail["count"] == 2 and exported.detail["file"] == path.name
+    assert exported.detail["via"].startswith("命令行（系统账号 ")
 
 
 @pytest.mark.django_db

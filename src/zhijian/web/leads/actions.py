@@ -16,6 +16,7 @@ The engine's command line records a run with::
 from __future__ import annotations
 
 import csv
+import getpass
 import hashlib
 import json
 import uuid
@@ -564,15 +565,29 @@ def _joined(fact: str, reason: str) -> str:
     return f"{fact}；{reason.strip()}" if reason.strip() else fact
 
 
-def export_leads(path: Path, fmt: Literal["csv", "json"]) -> int:
+def export_leads(path: Path, fmt: Literal["csv", "json"], *, actor: Any = None) -> int:
     """Write every lead to ``path`` as CSV or JSON, streamed from the database; returns
-    how many were written. Raises ``OSError`` when the file cannot be written."""
+    how many were written, and records the export in the audit log (``actor`` None: the
+    command line, named by the operating-system account). Raises ``OSError`` when the
+    file cannot be written."""
     writers = {"csv": _write_csv, "json": _write_json}
     if fmt not in writers:
         raise ValueError(f"不支持的导出格式：{fmt}（可选 csv、json）")
     rows = Lead.objects.order_by("pk").values_list(*_EXPORT_COLUMNS).iterator(chunk_size=2000)
     records = (dict(zip(EXPORT_FIELDS, row, strict=True)) for row in rows)
-    return writers[fmt](path, records)
+    count = writers[fmt](path, records)
+    detail: dict[str, Any] = {"format": fmt, "file": path.name, "count": count}
+    if actor is None:
+        detail["via"] = f"命令行（系统账号 {_system_account()}）"
+    record(actor, "导出线索", object_type="线索", object_id="全部", detail=detail)
+    return count
+
+
+def _system_account() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "未知"
 
 
 def _write_json(path: Path, records: Iterator[dict[str, Any]]) -> int:
