@@ -121,3 +121,11 @@ def test_a_database_that_does_not_answer(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith("错误：无法打开业务数据库（检查 DATABASE_URL）：")
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.django_db
+def test_overdue_reports_how_many_leads_it_moved(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["leads", "overdue", "--date", "2026-11-27"]) == 0
+    assert capsys.readouterr().out == "认定逾期未整改 0 条线索\n"
+    assert main(["leads", "overdue", "--date", "2026-13-01"]) == 2
+    assert "--date 不是有效日期" in capsys.readouterr().err

@@ -423,3 +423,33 @@ def test_bulk_assign_is_all_or_nothing(world: World) -> None:
 def test_bulk_assign_of_nothing_is_refused(world: World) -> None:
     with pytest.raises(WorkflowError, match="未选择线索"):
         actions.assign_leads([], fresh(world.users["jinan_resident"]), actor=head(world))
+
+
+def test_the_system_sweep_marks_leads_past_their_due_date(world: World) -> None:
+    from zhijian.web.leads.actions import mark_overdue_leads
+
+    head, resident = world.users["jinan_head"], world.users["jinan_resident"]
+    lead = actions.assign_lead(world.leads[JINAN_PRISON], resident, actor=head)
+    lead = actions.start_verification(lead, actor=resident)
+    lead = actions.confirm_lead(lead, actor=resident)
+    lead = actions.choose_measure(lead, "口头纠正", actor=resident)
+    issued = date(2026, 11, 1)
+    lead = actions.record_oral_correction(
+        lead, due_date=date(2026, 11, 16), actor=resident, today=issued
+    )
+    audit_rows = AuditEntry.objects.count()
+
+    assert mark_overdue_leads(date(2026, 11, 16)) == 0  # the due day itself is in time
+    assert mark_overdue_leads(date(2026, 11, 17)) == 1
+    assert mark_overdue_leads(date(2026, 11, 18)) == 0  # nothing left to move
+
+    lead.refresh_from_db()
+    assert lead.status == "逾期未整改"
+    last = lead.events.last()
+    assert last is not None
+    assert (last.actor, last.from_status, last.reason) == (
+        None,
+        "待整改回复",
+        "至期限2026-11-16未回复（系统认定）",
+    )
+    assert AuditEntry.objects.count() == audit_rows + 1

@@ -22,10 +22,16 @@ _WRITE_ERRORS: tuple[tuple[type[OSError], str], ...] = (
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
-    leads = commands.add_parser("leads", help="线索：导出")
+    leads = commands.add_parser("leads", help="线索：导出、逾期认定")
     sub = leads.add_subparsers(dest="leads_command", metavar="子命令")
     sub.required = True
     add_export_command(sub)
+    overdue = sub.add_parser(
+        "overdue",
+        help="把整改回复期限已过仍未回复的线索认定为逾期未整改（可每天定时运行）",
+    )
+    overdue.add_argument("--date", help="按这一天判断 YYYY-MM-DD（默认今天）")
+    overdue.set_defaults(handler=run_overdue)
 
 
 def add_export_command(sub: argparse._SubParsersAction[Any]) -> None:
@@ -68,6 +74,23 @@ def run_export(args: argparse.Namespace) -> int:
     except OSError as error:
         raise UsageError(f"无法写入 {args.out}：{_reason(error)}") from None
     print(f"已导出 {count} 条线索到 {args.out}")
+    return 0
+
+
+def run_overdue(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    today = None
+    if args.date:
+        try:
+            today = date.fromisoformat(args.date)
+        except ValueError:
+            raise UsageError(f"--date 不是有效日期（应为YYYY-MM-DD）：{args.date}") from None
+    open_database()
+    from zhijian.web.leads.actions import mark_overdue_leads
+
+    count = mark_overdue_leads(today)
+    print(f"认定逾期未整改 {count} 条线索")
     return 0
 
 

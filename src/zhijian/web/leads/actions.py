@@ -490,6 +490,24 @@ def mark_overdue(lead: Lead, *, actor: Any, reason: str = "", today: date | None
         )
 
 
+def mark_overdue_leads(today: date | None = None) -> int:
+    """The system's daily sweep: every lead awaiting a rectification reply whose due date
+    passed with no reply becomes 逾期未整改, with a history row and an audit row by the
+    system (no user). Returns how many moved. Safe to run any number of times."""
+    today = today or timezone.localdate()
+    transition = workflow.TRANSITIONS["mark_overdue"]
+    moved = 0
+    due = Lead.objects.filter(status=Lead.Status.AWAITING_REPLY, due_date__lt=today)
+    for pk in due.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=500):
+        with transaction.atomic():
+            lead = Lead.objects.select_for_update().get(pk=pk)
+            if lead.status != Lead.Status.AWAITING_REPLY or not (lead.due_date or today) < today:
+                continue  # replied to (or moved) since the sweep began
+            _finish(lead, transition, None, reason=f"至期限{lead.due_date}未回复（系统认定）")
+            moved += 1
+    return moved
+
+
 def close_lead(lead: Lead, *, actor: Any, reason: str = "") -> Lead:
     with transaction.atomic():
         locked, transition = _begin(lead, "close", actor)
