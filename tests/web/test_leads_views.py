@@ -177,10 +177,10 @@ def test_a_bad_cursor_shows_the_first_page(world: World) -> None:
     assert listed_pks(response) == [world.leads[JINAN_PRISON].pk]
 
 
-# Session, user, its unit, visible facilities and grants, handlers, models, facilities
+# Session, user with its unit, visible facilities and grants, handlers, models, facilities
 # of the filter, the capped count, the page, roles (the session is not written again
 # within the minute): the same for 1 lead or 1 million.
-LIST_QUERIES = 11
+LIST_QUERIES = 10
 
 
 @pytest.mark.parametrize("more", [0, 60])
