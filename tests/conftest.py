@@ -34,6 +34,15 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_access_cache() -> None:
+    """Each test starts with an empty per-process access cache: primary keys and the
+    database are reused from one test to the next, a server process's state is not."""
+    from zhijian.web.accounts.access import clear_cache
+
+    clear_cache()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that reaches the database through a fixture (``world`` asks for ``db``) is
     marked ``django_db`` like one marked by hand, so ``./test``'s PostgreSQL pass

@@ -5,14 +5,24 @@ unit below it supervises, plus facilities granted to them for a limited time. A 
 the root of the tree (the 省院) sees every facility. Being a superuser or a 系统管理员
 grants no data: access comes from the unit alone. An object outside the user's scope is
 a 404, never a 403, so its existence is not revealed.
+
+What a user may see is computed once and kept in this server process against the access
+stamp (``AccessStamp``), which the database renews on every change to units, facilities,
+grants, roles or users and which is read with the user on every request: a change made
+anywhere is seen by every process on the next request. A grant that starts or ends later
+ends the cached entry at that moment.
 """
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from zhijian.law.idnumber import mask_id_number
 from zhijian.web.accounts.models import FacilityGrant, Role, SupervisedFacility, Unit
@@ -38,16 +48,62 @@ def sees_everything(user: Any) -> bool:
     return bool(user.is_authenticated and unit is not None and unit.parent_id is None)
 
 
-def visible_facility_codes(user: Any) -> frozenset[str] | None:
-    """The facility codes the user may see, or ``None`` when they may see every facility.
-    Computed once per user object (that is, once per request)."""
-    if hasattr(user, "_visible_facilities"):
-        cached: frozenset[str] | None = user._visible_facilities
-        return cached
+@dataclass(frozen=True)
+class Access:
+    """A user's roles and visible facility codes (``None``: every facility), valid for
+    ``stamp`` and ``unit_id`` until ``until`` (the next start or end of one of their
+    grants; ``None``: no such moment)."""
+
+    stamp: str
+    unit_id: int | None
+    until: datetime | None
+    roles: frozenset[str]
     codes: frozenset[str] | None
-    if not user.is_authenticated:
-        codes = frozenset()
-    elif sees_everything(user):
+
+
+# Per server process: user pk → Access. Entries of an old stamp are replaced on use.
+_ACCESS: dict[int, Access] = {}
+_ACCESS_LIMIT = 10_000
+_LOCK = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every cached access (tests; a server never needs to)."""
+    with _LOCK:
+        _ACCESS.clear()
+
+
+def access_of(user: Any) -> Access:
+    """The user's roles and visible facilities: from this process's cache when the access
+    stamp read with the user is the one they were computed under, else computed now.
+    A user object without a stamp (not loaded by the authentication backend) is computed
+    once per user object."""
+    stamp: str | None = getattr(user, "access_stamp", None)
+    now = timezone.now()
+    for found in (user.__dict__.get("_access"), _ACCESS.get(user.pk) if stamp else None):
+        if (
+            found is not None
+            and (stamp is None or found.stamp == stamp)
+            and found.unit_id == user.unit_id
+            and (found.until is None or now < found.until)
+        ):
+            user._access = found
+            return found
+    access = _compute(user, stamp or "", now)
+    user._access = access
+    if stamp is not None:
+        with _LOCK:
+            if len(_ACCESS) >= _ACCESS_LIMIT:
+                _ACCESS.clear()
+            _ACCESS[user.pk] = access
+    return access
+
+
+def _compute(user: Any, stamp: str, now: datetime) -> Access:
+    roles = frozenset(user.roles.values_list("code", flat=True))
+    codes: frozenset[str] | None
+    until: datetime | None = None
+    if sees_everything(user):
         codes = None
     else:
         own: set[str] = set()
@@ -57,14 +113,25 @@ def visible_facility_codes(user: Any) -> frozenset[str] | None:
                     unit__path__startswith=user.unit.path
                 ).values_list("facility_code", flat=True)
             )
-        own.update(
-            FacilityGrant.objects.active()
-            .filter(user=user)
-            .values_list("facility__facility_code", flat=True)
+        grants = FacilityGrant.objects.filter(user=user, ends_at__gt=now).values_list(
+            "facility__facility_code", "starts_at", "ends_at"
         )
+        for code, starts_at, ends_at in grants:
+            if starts_at <= now:
+                own.add(code)
+                moment = ends_at
+            else:
+                moment = starts_at
+            until = moment if until is None else min(until, moment)
         codes = frozenset(own)
-    user._visible_facilities = codes
-    return codes
+    return Access(stamp=stamp, unit_id=user.unit_id, until=until, roles=roles, codes=codes)
+
+
+def visible_facility_codes(user: Any) -> frozenset[str] | None:
+    """The facility codes the user may see, or ``None`` when they may see every facility."""
+    if not user.is_authenticated:
+        return frozenset()
+    return access_of(user).codes
 
 
 def can_see_facility(user: Any, facility_code: str | None) -> bool:

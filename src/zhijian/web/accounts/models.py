@@ -131,14 +131,12 @@ class User(AbstractUser):
         return self.full_name or self.username
 
     def role_codes(self) -> frozenset[str]:
-        """The user's roles, read once per user object."""
-        cached: frozenset[str] | None = getattr(self, "_role_codes", None)
-        if cached is None:
-            cached = (
-                frozenset(self.roles.values_list("code", flat=True)) if self.pk else frozenset()
-            )
-            self._role_codes = cached
-        return cached
+        """The user's roles (cached with their access, see ``access.access_of``)."""
+        if not self.pk:
+            return frozenset()
+        from zhijian.web.accounts.access import access_of
+
+        return access_of(self).roles
 
     def has_role(self, *codes: str) -> bool:
         return bool(self.role_codes() & set(codes))
@@ -182,3 +180,18 @@ class FacilityGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.facility}（至 {self.ends_at:%Y-%m-%d %H:%M}）"
+
+
+class AccessStamp(models.Model):
+    """One row whose ``stamp`` takes a new random value whenever what decides access
+    changes: a unit, a supervised facility, a grant, a role, a user's roles, or a user's
+    unit, name or active flag. Database triggers set it (migration 0003), so a change made
+    by any path (the admin pages, an action, a bulk update, plain SQL) is seen. What is
+    computed from access data is cached per server process against the stamp, which is
+    read with the user on every request (``backends.UnitModelBackend``)."""
+
+    stamp = models.CharField(max_length=32, default="")
+
+    class Meta:
+        verbose_name = "权限数据版本"
+        verbose_name_plural = "权限数据版本"
