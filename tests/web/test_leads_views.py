@@ -177,11 +177,11 @@ def test_a_bad_cursor_shows_the_first_page(world: World) -> None:
     assert listed_pks(response) == [world.leads[JINAN_PRISON].pk]
 
 
-# Session, user with its unit and the access stamp, handlers, models, facilities of the
-# filter, the capped count, the page (roles and visible facilities are cached since the
-# first request; the session is not written again within the minute): the same for
+# Session, user with its unit and the access stamp, the models of the filter, the capped
+# count, the page (roles, visible facilities, handlers and facility names are cached since
+# the first request; the session is not written again within the minute): the same for
 # 1 lead or 1 million.
-LIST_QUERIES = 7
+LIST_QUERIES = 5
 
 
 @pytest.mark.parametrize("more", [0, 60])

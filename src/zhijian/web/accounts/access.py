@@ -16,9 +16,10 @@ ends the cached entry at that moment.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -26,6 +27,8 @@ from django.utils import timezone
 
 from zhijian.law.idnumber import mask_id_number
 from zhijian.web.accounts.models import FacilityGrant, Role, SupervisedFacility, Unit
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from zhijian.web.accounts.models import User
@@ -67,10 +70,45 @@ _ACCESS_LIMIT = 10_000
 _LOCK = threading.Lock()
 
 
+# Per server process: (stamp, key) → a value computed from access data alone.
+_SHARED: dict[tuple[str, Hashable], Any] = {}
+_SHARED_LIMIT = 1_000
+
+
 def clear_cache() -> None:
     """Forget every cached access (tests; a server never needs to)."""
     with _LOCK:
         _ACCESS.clear()
+        _SHARED.clear()
+
+
+def per_stamp(user: Any, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept in this process while the access stamp read with ``user`` is
+    unchanged. Only for values that depend on access data alone (units, facilities,
+    grants, roles, users), and are never changed by who reads them."""
+    stamp: str | None = getattr(user, "access_stamp", None)
+    if stamp is None:
+        return compute()
+    try:
+        found: T = _SHARED[(stamp, key)]
+        return found
+    except KeyError:
+        pass
+    value = compute()
+    with _LOCK:
+        if len(_SHARED) >= _SHARED_LIMIT:
+            _SHARED.clear()
+        _SHARED[(stamp, key)] = value
+    return value
+
+
+def facilities_by_code(user: Any) -> dict[str, SupervisedFacility]:
+    """Every supervised facility with its unit, by code, ordered by code."""
+    return per_stamp(
+        user,
+        "facilities",
+        lambda: {f.facility_code: f for f in SupervisedFacility.objects.select_related("unit")},
+    )
 
 
 def access_of(user: Any) -> Access:

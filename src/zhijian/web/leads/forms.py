@@ -4,18 +4,25 @@ cleaned fields are exactly the action function's keyword arguments."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from html import escape
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from zhijian.supervision.spec import CATEGORIES, SEVERITIES
 from zhijian.synth.people import cities
-from zhijian.web.accounts.access import HANDLER_ROLES, visible_facilities, visible_units
+from zhijian.web.accounts.access import (
+    HANDLER_ROLES,
+    facilities_by_code,
+    per_stamp,
+    visible_facility_codes,
+    visible_units,
+)
 from zhijian.web.accounts.models import SupervisedFacility, User
 from zhijian.web.leads.models import Lead, ModelRun
 
@@ -33,15 +40,12 @@ class QuickSelect(forms.Select):
     ) -> SafeString:
         chosen = "" if value is None else str(value)
         final = self.build_attrs(self.attrs, attrs) | {"name": name}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, mark_safe(" selected") if str(key) == chosen else "", label)
-                for key, label in self.choices
-            ),
+        options = "".join(
+            f'<option value="{escape(str(key))}"{" selected" if str(key) == chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for key, label in self.choices
         )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
+        return format_html("<select{}>{}</select>", flatatt(final), mark_safe(options))
 
 
 def handlers_for(user: Any) -> QuerySet[User]:
@@ -54,6 +58,12 @@ def handlers_for(user: Any) -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
+
+
+def listed_handlers(user: Any) -> list[User]:
+    """``handlers_for(user)`` as a list for a page to show, kept while access data is
+    unchanged (a form that assigns still validates against ``handlers_for``)."""
+    return per_stamp(user, ("handlers", user.unit_id), lambda: list(handlers_for(user)))
 
 
 def _choices(pairs: Any) -> list[tuple[str, str]]:
@@ -80,8 +90,11 @@ class LeadFilterForm(forms.Form):
         )
         fields["model"].choices = _choices(dict(models).items())  # type: ignore[attr-defined]
         fields["category"].choices = _choices((c, c) for c in CATEGORIES)  # type: ignore[attr-defined]
+        codes = visible_facility_codes(user)
         fields["facility"].choices = _choices(  # type: ignore[attr-defined]
-            (f.facility_code, f.name) for f in visible_facilities(user).order_by("facility_code")
+            (code, facility.name)
+            for code, facility in sorted(facilities_by_code(user).items())
+            if codes is None or code in codes
         )
         fields["city"].choices = _choices((code, name) for code, name in cities())  # type: ignore[attr-defined]
         fields["status"].choices = _choices(Lead.Status.choices)  # type: ignore[attr-defined]
