@@ -142,12 +142,21 @@ class ReasonForm(ActionForm):
 
 
 class AssignForm(ReasonForm):
-    assignee = forms.ModelChoiceField(label="承办人", queryset=User.objects.none())
+    assignee = forms.ModelChoiceField(
+        label="承办人", queryset=User.objects.none(), widget=QuickSelect
+    )
     field_order = ("assignee", "reason")
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = handlers_for(user)  # type: ignore[attr-defined]
+        field = self.fields["assignee"]
+        field.queryset = handlers_for(user)  # type: ignore[attr-defined]
+        # The options shown come from the cached list; a submitted choice is validated
+        # against the query.
+        field.widget.choices = [  # type: ignore[attr-defined]
+            ("", field.empty_label),  # type: ignore[attr-defined]
+            *((u.pk, str(u)) for u in listed_handlers(user)),
+        ]
 
 
 class LeadIdsField(forms.Field):
