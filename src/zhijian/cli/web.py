@@ -124,6 +124,9 @@ def _serve(host: str, port: int, *, workers: int, threads: int, worker: bool) ->
     so requests use every core; waitress in one process elsewhere."""
     from django.db import connections
 
+    import zhijian.web
+
+    zhijian.web.warm_up()
     # Processes forked for requests must not share the parent's database connections.
     connections.close_all()
     process = None

@@ -47,6 +47,23 @@ def ensure_database() -> None:
         call_command("migrate", verbosity=0, interactive=False)
 
 
+def warm_up() -> None:
+    """Do once, before the server starts its processes (which inherit the result), what
+    each process would otherwise do on its first requests, keeping a user waiting
+    seconds: read the model library, compile the templates, build the URL map."""
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+
+    from zhijian.web.leads.specs import library
+
+    library()
+    resolver = get_resolver()
+    resolver.reverse_dict  # noqa: B018 - builds the reverse map
+    for folder in Path(__file__).parent.glob("**/templates"):
+        for template in sorted(folder.glob("**/*.html")):
+            get_template(template.relative_to(folder).as_posix())
+
+
 def _create_sqlite_folder(database: dict[str, Any]) -> None:
     name = str(database.get("NAME") or "")
     is_file = name and name != ":memory:" and not name.startswith("file:")

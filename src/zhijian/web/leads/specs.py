@@ -12,7 +12,7 @@ from zhijian.web.leads.models import Lead
 
 
 @cache
-def _library() -> dict[str, ModelSpec]:
+def library() -> dict[str, ModelSpec]:
     try:
         return {spec.id: spec for spec in load_library()}
     except ModelError:
@@ -22,7 +22,7 @@ def _library() -> dict[str, ModelSpec]:
 
 def spec_for(model_id: str) -> ModelSpec | None:
     """The model's spec, or ``None`` for a model no longer (or never) in the library."""
-    return _library().get(model_id)
+    return library().get(model_id)
 
 
 def evidence_rows(lead: Lead) -> list[tuple[str, str]]:
