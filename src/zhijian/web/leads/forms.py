@@ -153,7 +153,7 @@ class AssignForm(ReasonForm):
         field.queryset = handlers_for(user)  # type: ignore[attr-defined]
         # The options shown come from the cached list; a submitted choice is validated
         # against the query.
-        field.widget.choices = [  # type: ignore[attr-defined]
+        field.widget.choices = [
             ("", field.empty_label),  # type: ignore[attr-defined]
             *((u.pk, str(u)) for u in listed_handlers(user)),
         ]
