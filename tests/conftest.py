@@ -36,11 +36,14 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_access_cache() -> None:
-    """Each test starts with an empty per-process access cache: primary keys and the
-    database are reused from one test to the next, a server process's state is not."""
-    from zhijian.web.accounts.access import clear_cache
+    """Each test starts with empty per-process caches (access, the model filter's
+    choices): primary keys and the database are reused from one test to the next, a
+    server process's state is not."""
+    from zhijian.web.accounts import access
+    from zhijian.web.leads import forms
 
-    clear_cache()
+    access.clear_cache()
+    forms.clear_cache()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -206,7 +206,11 @@ def leads_for(user: Any) -> QuerySet[Lead]:
 def get_lead_for_user(user: Any, pk: int | str) -> Lead:
     """The lead, or 404 when it does not exist or is outside the user's scope."""
     try:
-        return leads_for(user).select_related("assignee", "last_seen_run").get(pk=int(pk))
+        return (
+            leads_for(user)
+            .select_related("assignee", "first_seen_run", "last_seen_run")
+            .get(pk=int(pk))
+        )
     except (ValueError, leads_for(user).model.DoesNotExist) as error:
         raise Http404("线索不存在或无权查看") from error
 

@@ -3,6 +3,7 @@ cleaned fields are exactly the action function's keyword arguments."""
 
 from __future__ import annotations
 
+import time as time_module
 from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any
@@ -66,6 +67,27 @@ def listed_handlers(user: Any) -> list[User]:
     return per_stamp(user, ("handlers", user.unit_id), lambda: list(handlers_for(user)))
 
 
+# The models that have run, for the model filter: read at most once a minute per process
+# (a model's first run shows in the filter within the minute).
+MODEL_CHOICES_SECONDS = 60
+_model_choices: tuple[float, list[tuple[str, str]]] | None = None
+
+
+def model_choices() -> list[tuple[str, str]]:
+    global _model_choices
+    now = time_module.monotonic()
+    if _model_choices is None or now - _model_choices[0] >= MODEL_CHOICES_SECONDS:
+        runs = ModelRun.objects.order_by("model_id").values_list("model_id", "model_name")
+        _model_choices = (now, list(dict(runs.distinct()).items()))
+    return _model_choices[1]
+
+
+def clear_cache() -> None:
+    """Forget the cached model choices (tests)."""
+    global _model_choices
+    _model_choices = None
+
+
 def _choices(pairs: Any) -> list[tuple[str, str]]:
     return [("", "全部"), *pairs]
 
@@ -85,10 +107,7 @@ class LeadFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any, handlers: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = self.fields
-        models = (
-            ModelRun.objects.order_by("model_id").values_list("model_id", "model_name").distinct()
-        )
-        fields["model"].choices = _choices(dict(models).items())  # type: ignore[attr-defined]
+        fields["model"].choices = _choices(model_choices())  # type: ignore[attr-defined]
         fields["category"].choices = _choices((c, c) for c in CATEGORIES)  # type: ignore[attr-defined]
         codes = visible_facility_codes(user)
         fields["facility"].choices = _choices(  # type: ignore[attr-defined]
