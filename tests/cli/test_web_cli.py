@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,42 @@ class _Stdin:
 
     def readline(self) -> str:
         return self.text
+
+
+@pytest.mark.skipif(os.name != "posix", reason="gunicorn serves on POSIX only")
+def test_serve_answers_each_request_on_its_own_connection(tmp_path: Path) -> None:
+    """``zhijian serve`` (gunicorn): a page answers, and every response closes its
+    connection, so the next request goes to whichever process has a free thread."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env |= {"ZHIJIAN_HOME": str(tmp_path), "ZHIJIAN_HTTPS": "0"}
+    command = ["serve", "--no-worker", "--port", str(port), "--workers", "2", "--threads", "2"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "zhijian", *command],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        answers = []
+        deadline = time.monotonic() + 120
+        while len(answers) < 3:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            assert time.monotonic() < deadline, "zhijian serve did not answer"
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                connection.request("GET", "/login/")
+                response = connection.getresponse()
+                body = response.read().decode()
+            except OSError:
+                time.sleep(0.3)
+                continue
+            finally:
+                connection.close()
+            answers.append((response.status, response.getheader("Connection"), "登录" in body))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert answers == [(200, "close", True)] * 3
