@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tests.web.hits import hit, run_result
 from tests.web.personas import JINAN_DETENTION, JINAN_PRISON, QINGDAO_PRISON, World
-from zhijian.web.accounts.models import User
+from zhijian.web.accounts.models import SupervisedFacility, User
 from zhijian.web.audit.models import AuditEntry
 from zhijian.web.leads import forms, views
 from zhijian.web.leads.actions import sync_run
@@ -323,6 +323,27 @@ def test_a_name_with_markup_is_shown_as_text(world: World) -> None:
     for page in (listed, shown):
         assert "<script>alert(1)</script>" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_every_cell_and_option_the_list_builds_escapes_markup(world: World) -> None:
+    """The list's rows and the filter's options are built in Python, not by the
+    template: each value in them is escaped all the same."""
+    markup = '<script>alert("x")</script>'
+    lead = world.leads[JINAN_PRISON]
+    handler = world.users["jinan_resident"]
+    User.objects.filter(pk=handler.pk).update(full_name=markup)
+    SupervisedFacility.objects.filter(facility_code=JINAN_PRISON).update(name=markup)
+    Lead.objects.filter(pk=lead.pk).update(
+        model_name=markup, category=markup, severity=markup, status=markup, assignee=handler
+    )
+
+    page = as_user(world, "jinan_head").get(reverse("leads:list")).content.decode()
+
+    assert "<script>" not in page
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    # model, category, severity, status, assignee in the row; the facility option; the
+    # handler in the assignee filter and in the bulk-assign list
+    assert page.count(escaped) == 8
 
 
 # ---- Workflow actions through the pages -------------------------------------------------
