@@ -12,8 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 
-from tests.web.personas import PERSONAS, World
+from tests.web.personas import PASSWORD, PERSONAS, World
 from zhijian.law.idnumber import checksum_char
+from zhijian.web.accounts.actions import create_user
+from zhijian.web.accounts.models import Role
 from zhijian.web.audit.models import AuditEntry
 from zhijian.web.library.models import BackgroundJob
 
@@ -102,6 +104,37 @@ def test_an_uploaded_file_is_imported_and_its_rejected_row_shown_with_the_reason
     assert audit_actions()[-1] == ("查看拒收记录", user)
     listing = client.get(reverse("datahub:list")).content.decode()
     assert summary["batch_id"] in listing and "养老金.csv" in listing
+
+
+def test_rejected_values_are_shown_to_the_province_and_the_uploader_only(
+    world: World, home: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A rejected value may be anyone's in the province: a city's modeller sees the
+    values of the files they uploaded, and of others' only where and why."""
+    for username, city in (("jinan_modeller", "济南"), ("qingdao_modeller", "青岛")):
+        world.users[username] = create_user(
+            username,
+            PASSWORD,
+            full_name=f"{city}建模人员",
+            unit=world.unit(f"{city}市人民检察院"),
+            roles=[Role.Code.MODELLER],
+        )
+    upload(
+        client_for(world, "jinan_modeller"),
+        django_capture_on_commit_callbacks,
+        payments(1, bad_months=1),
+    )
+    url = reverse("datahub:batch", args=[BackgroundJob.objects.get().result["batch_id"]])
+
+    def shown(username: str) -> tuple[bool, bool, bool]:
+        before = AuditEntry.objects.count()
+        html = client_for(world, username).get(url).content.decode()
+        audited = AuditEntry.objects.count() > before
+        return "2024/13" in html, BAD_MONTH_REASON in html, audited
+
+    assert shown("jinan_modeller") == (True, True, True)
+    assert shown("modeller") == (True, True, True)  # of the 省院
+    assert shown("qingdao_modeller") == (False, True, False)
 
 
 def test_the_file_is_kept_under_a_generated_name_in_the_uploads_folder(

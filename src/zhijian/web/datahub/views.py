@@ -4,6 +4,7 @@ and the rejected rows with their reasons. 系统管理员 and 建模人员 only.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from zhijian.warehouse.errors import WarehouseError
 from zhijian.warehouse.standard import DATASETS
 from zhijian.warehouse.workspace import Workspace
-from zhijian.web.accounts.access import is_modeller
+from zhijian.web.accounts.access import is_modeller, sees_everything
 from zhijian.web.audit.chain import record
 from zhijian.web.datahub import warehouse_log
 from zhijian.web.datahub.actions import upload_data_file
@@ -98,8 +99,10 @@ def _page_number(request: HttpRequest) -> int:
 
 @require_GET
 def batch_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
-    """The batch summary and its rejected and flagged rows; looking at them (they may
-    hold personal data) is audited."""
+    """The batch summary and its rejected and flagged rows. A rejected value may be any
+    person's in the province (an ID number, a name), so the values are shown only to a
+    user who sees every facility or to whoever uploaded the file, and each look at them
+    is audited; others see where each problem is and why, without the value."""
     _check_role(request)
     report = warehouse_log.batch_report(
         _workspace(), batch_id, _page_number(request), ISSUES_PER_PAGE
@@ -107,7 +110,8 @@ def batch_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
     if report is None:
         raise Http404("导入批次不存在")
     batch, page = report
-    if page.issues:
+    shows_values = sees_everything(request.user) or _uploaded_by(request.user, batch_id)
+    if page.issues and shows_values:
         with transaction.atomic():
             record(
                 request.user,
@@ -116,5 +120,17 @@ def batch_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
                 object_id=batch_id,
                 detail={"page": page.number, "rows": len(page.issues)},
             )
-    context = {"batch": batch, "dataset": DATASETS.get(batch.dataset), "page": page}
+    context = {
+        "batch": batch,
+        "dataset": DATASETS.get(batch.dataset),
+        "page": page,
+        "shows_values": shows_values,
+    }
     return render(request, "datahub/batch.html", context)
+
+
+def _uploaded_by(user: Any, batch_id: str) -> bool:
+    """Whether the user uploaded the file of this batch through the data page."""
+    return BackgroundJob.objects.filter(
+        kind=BackgroundJob.Kind.DATA_IMPORT, created_by=user, result__batch_id=batch_id
+    ).exists()
