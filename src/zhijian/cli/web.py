@@ -197,6 +197,11 @@ def run_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     _start_django()
+    from zhijian.web.library.jobs import settle_abandoned_jobs
+
+    settled = settle_abandoned_jobs()
+    if settled:
+        print(f"{settled} 个后台任务的执行进程已停止，已标记为失败（需重新提交）。")
     options: dict[str, Any] = {"verbosity": 1}
     if args.batch:
         options["batch"] = True

@@ -21,6 +21,7 @@ from zhijian.web.audit.chain import record
 from zhijian.web.datahub import warehouse_log
 from zhijian.web.datahub.actions import upload_data_file
 from zhijian.web.datahub.forms import UploadForm
+from zhijian.web.library.jobs import settle_if_abandoned
 from zhijian.web.library.models import BackgroundJob
 
 ISSUES_PER_PAGE = 50
@@ -65,11 +66,12 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 def _job_or_404(request: HttpRequest, pk: int) -> BackgroundJob:
     _check_role(request)
-    return get_object_or_404(
+    job = get_object_or_404(
         BackgroundJob.objects.select_related("created_by"),
         pk=pk,
         kind=BackgroundJob.Kind.DATA_IMPORT,
     )
+    return settle_if_abandoned(job)
 
 
 def _job_context(job: BackgroundJob) -> dict[str, object]:

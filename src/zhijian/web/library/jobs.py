@@ -9,6 +9,8 @@ the same transaction as the change of status.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Callable
 from functools import partial
@@ -41,12 +43,71 @@ def _enqueue(task: Task[[int], None], job_id: int) -> None:
 
 
 def claim_job(job_id: int, kind: str) -> BackgroundJob | None:
-    """The job, now 运行中; None when it does not exist or is no longer queued (a task
-    delivered twice runs once)."""
+    """The job, now 运行中 in this process; None when it does not exist or is no longer
+    queued (a task delivered twice runs once)."""
     claimed = BackgroundJob.objects.filter(
         pk=job_id, kind=kind, status=BackgroundJob.Status.QUEUED
-    ).update(status=BackgroundJob.Status.RUNNING, started_at=timezone.now(), progress=1, message="")
+    ).update(
+        status=BackgroundJob.Status.RUNNING,
+        started_at=timezone.now(),
+        progress=1,
+        message="",
+        runner=this_runner(),
+    )
     return BackgroundJob.objects.get(pk=job_id) if claimed else None
+
+
+def this_runner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def settle_abandoned_jobs() -> int:
+    """Fail the jobs left 运行中 by a process of this machine that is no longer running
+    (a worker killed, or the server restarted mid-job), so their pages stop waiting and
+    the user knows to submit again. A job run on another machine, or by a process that
+    still runs, is left alone. Returns how many were failed."""
+    host = socket.gethostname()
+    running = BackgroundJob.objects.filter(
+        status=BackgroundJob.Status.RUNNING, runner__startswith=f"{host}:"
+    )
+    return sum(settle_if_abandoned(job).status == BackgroundJob.Status.FAILED for job in running)
+
+
+def settle_if_abandoned(job: BackgroundJob) -> BackgroundJob:
+    """The job, failed first if it is 运行中 by a dead process of this machine."""
+    host, _, pid = job.runner.rpartition(":")
+    if job.status != BackgroundJob.Status.RUNNING or host != socket.gethostname() or _alive(pid):
+        return job
+    with transaction.atomic():
+        # Only if still 运行中: the job may have ended meanwhile.
+        current = BackgroundJob.objects.select_for_update().filter(pk=job.pk).first()
+        if current is None or current.status != BackgroundJob.Status.RUNNING:
+            return current or job
+        fail_job(current, ABANDONED, action=ABANDONED_ACTION)
+    job.refresh_from_db()
+    return job
+
+
+ABANDONED = "执行该任务的后台进程在任务完成前已停止（被终止或服务重启），任务未完成，请重新提交"
+ABANDONED_ACTION = "后台任务中断"
+
+
+def _alive(pid_text: str) -> bool:
+    if os.name != "posix":
+        return True  # no harmless way to ask elsewhere (os.kill would stop the process)
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by another user
+    return True
 
 
 def report_progress(job: BackgroundJob, percent: int, message: str) -> None:

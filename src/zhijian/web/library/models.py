@@ -33,6 +33,7 @@ class BackgroundJob(models.Model):
     parameters = models.JSONField("参数", default=dict, encoder=DjangoJSONEncoder)
     result = models.JSONField("结果", default=dict, encoder=DjangoJSONEncoder)
     task_id = models.CharField("队列任务编号", max_length=64, blank=True)
+    runner = models.CharField("执行进程", max_length=200, blank=True, help_text="主机名:进程号")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="提交人",

@@ -13,6 +13,7 @@ from zhijian.web.accounts.access import is_modeller
 from zhijian.web.leads.models import ModelRun
 from zhijian.web.library import actions, catalogue
 from zhijian.web.library.forms import RunModelForm
+from zhijian.web.library.jobs import settle_if_abandoned
 from zhijian.web.library.models import BackgroundJob
 
 
@@ -96,11 +97,12 @@ def run_now(request: HttpRequest, model_id: str) -> HttpResponse:
 def _job_or_404(request: HttpRequest, pk: int) -> BackgroundJob:
     if not is_modeller(request.user):
         raise PermissionDenied("只有建模人员和系统管理员可以查看模型运行任务")
-    return get_object_or_404(
+    job = get_object_or_404(
         BackgroundJob.objects.select_related("created_by"),
         pk=pk,
         kind=BackgroundJob.Kind.MODEL_RUN,
     )
+    return settle_if_abandoned(job)
 
 
 def _job_context(job: BackgroundJob) -> dict[str, object]:
