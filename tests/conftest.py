@@ -35,15 +35,17 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_access_cache() -> None:
+def _fresh_caches() -> None:
     """Each test starts with empty per-process caches (access, the model filter's
-    choices): primary keys and the database are reused from one test to the next, a
-    server process's state is not."""
+    choices, the dashboard's figures): primary keys and the database are reused from one
+    test to the next, a server process's state is not."""
     from zhijian.web.accounts import access
+    from zhijian.web.dashboard import stats
     from zhijian.web.leads import forms
 
     access.clear_cache()
     forms.clear_cache()
+    stats.clear_cache()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

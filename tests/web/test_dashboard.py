@@ -17,7 +17,8 @@ from pytest_django import DjangoAssertNumQueries
 from tests.web.hits import hit, id_number, run_result
 from tests.web.personas import JINAN_DETENTION, JINAN_PRISON, QINGDAO_PRISON, World
 from zhijian.web.accounts import access
-from zhijian.web.dashboard.stats import Headline, overview
+from zhijian.web.dashboard import stats
+from zhijian.web.dashboard.stats import Headline, count_figures
 from zhijian.web.leads.actions import sync_run
 from zhijian.web.leads.models import Lead
 
@@ -149,7 +150,7 @@ def test_a_unit_without_leads_sees_zeros(world: World) -> None:
     assert sum(charts["city"]["values"]) == 0
 
 
-def test_the_figures_take_five_queries_however_many_leads(
+def test_the_figures_take_three_queries_however_many_leads(
     leads: World, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     from zhijian.web.accounts.models import User
@@ -157,8 +158,9 @@ def test_the_figures_take_five_queries_however_many_leads(
     user = User.objects.select_related("unit").get(username="jinan_head")
     access.visible_facility_codes(user)  # looked up once per request, before the figures
 
-    with django_assert_num_queries(5):
-        overview(user)
+    # by category, status, facility and model; the facilities' cities; by month
+    with django_assert_num_queries(3):
+        count_figures(user)
 
 
 def test_the_page_takes_a_fixed_number_of_queries(
@@ -168,13 +170,37 @@ def test_the_page_takes_a_fixed_number_of_queries(
     client.force_login(leads.users["jinan_head"])
     client.get(reverse("dashboard:index"))
     sync_run(run_result([hit(serial) for serial in range(100, 140)]))
+    stats.clear_cache()
 
-    # session, user with its unit and the access stamp, the five figures (roles and
-    # facilities are cached since the first request); the session is not written again
-    # within the minute
-    with django_assert_num_queries(7):
+    # session, user with its unit and the access stamp, the two GROUP BY queries (roles,
+    # facilities and their cities are cached since the first request); the session is
+    # not written again within the minute
+    with django_assert_num_queries(4):
         response = client.get(reverse("dashboard:index"))
     assert response.status_code == 200
+
+
+def test_a_scopes_figures_are_kept_for_a_minute(
+    leads: World,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = Client()
+    client.force_login(leads.users["jinan_head"])
+    first = client.get(reverse("dashboard:index"))
+    sync_run(run_result([hit(serial, facility_code=JINAN_PRISON) for serial in range(100, 103)]))
+
+    with django_assert_num_queries(2):  # session, user: the figures are those counted
+        again = client.get(reverse("dashboard:index"))
+    clock = stats.time.monotonic() + stats.FIGURES_SECONDS
+    monkeypatch.setattr(stats.time, "monotonic", lambda: clock)
+    later = client.get(reverse("dashboard:index"))
+
+    totals = [r.context["headline"].total for r in (first, again, later)]
+    assert totals == [4, 4, 7]
+    assert again.context["counted_at"] == first.context["counted_at"]
+    assert later.context["counted_at"] > first.context["counted_at"]
+    assert "统计于" in later.content.decode()
 
 
 def test_a_script_in_a_model_name_stays_inside_the_json(leads: World) -> None:

@@ -10,6 +10,5 @@ from zhijian.web.dashboard.stats import overview
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     data = overview(request.user)
-    return render(
-        request, "dashboard/index.html", {"headline": data.headline, "charts": data.charts}
-    )
+    context = {"headline": data.headline, "charts": data.charts, "counted_at": data.counted_at}
+    return render(request, "dashboard/index.html", context)
