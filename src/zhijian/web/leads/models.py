@@ -142,6 +142,8 @@ class Lead(models.Model):
             models.Index(fields=["model_id", "-created_at"], name="lead_model_created_idx"),
             # "Assigned to me" and the assignee filter of the list.
             models.Index(fields=["assignee", "-created_at"], name="lead_assignee_created_idx"),
+            # 人员档案's search by exact name.
+            models.Index(fields=["name"], name="lead_name_idx"),
         )
 
     def __str__(self) -> str:
