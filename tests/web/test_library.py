@@ -24,6 +24,7 @@ from zhijian.web.audit.models import AuditEntry
 from zhijian.web.leads.actions import sync_run
 from zhijian.web.leads.models import Lead, ModelRun
 from zhijian.web.library.models import BackgroundJob
+from zhijian.web.people.models import PersonKey, PersonKeyIndex
 
 MODEL = "parole_prohibited"
 AS_OF = "2025-06-30"
@@ -204,6 +205,11 @@ def test_run_now_runs_the_model_and_syncs_its_leads(
     assert job.started_at is not None and job.finished_at is not None
     actions = list(AuditEntry.objects.filter(object_type="后台任务").values_list("action", "actor"))
     assert actions == [("提交模型运行", world.users[username].pk), ("完成模型运行", None)]
+    # the new leads' people are in the key index: their pages open without a catch-up
+    numbers = set(Lead.objects.filter(last_seen_run=run).values_list("id_number", flat=True))
+    indexed = set(PersonKey.objects.values_list("id_number", flat=True))
+    assert numbers <= indexed
+    assert PersonKeyIndex.objects.get().last_lead_id == Lead.objects.order_by("pk").last().pk
 
     page = client.get(response["Location"]).content.decode()
     assert 'data-figure="hits">3<' in page and 'data-figure="new">3<' in page

@@ -147,6 +147,9 @@ def run_models_command(args: argparse.Namespace) -> int:
                 "error": result.error,
             }
         )
+    from zhijian.web.people.keyindex import catch_up_with_leads
+
+    catch_up_with_leads()  # here, so that no person page waits for it
     _print_runs(rows, args.json)
     return 0
 

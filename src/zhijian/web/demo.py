@@ -113,6 +113,9 @@ def _run_models(workspace: Workspace, say: Say) -> None:
         run = sync_run(result)
         status = f"错误：{result.error}" if result.error else f"{len(result.hits)} 条命中"
         say(f"    {result.model_name}：{status}（新线索 {run.new_count}）")
+    from zhijian.web.people.keyindex import catch_up_with_leads
+
+    catch_up_with_leads()  # so that no person page waits for it
 
 
 def _create_users() -> list[DemoUser]:

@@ -24,6 +24,7 @@ from zhijian.web.leads.actions import sync_run
 from zhijian.web.library.catalogue import get_spec
 from zhijian.web.library.jobs import claim_job, fail_job, finish_job, report_progress
 from zhijian.web.library.models import BackgroundJob
+from zhijian.web.people.keyindex import catch_up_with_leads
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def _run(job: BackgroundJob) -> None:
         snapshot.connection.close()
     report_progress(job, 80, f"命中 {len(result.hits)} 条，正在同步线索")
     _record(job, result)
+    catch_up_with_leads()  # the new leads' person pages open without waiting for it
 
 
 def _record(job: BackgroundJob, result: RunResult) -> None:

@@ -9,7 +9,9 @@ index remembers each key it hands out, in the ``PersonKey`` table:
   leads table is read once, in primary-key order, from a watermark) and looks again.
 
 A miss costs one indexed lookup plus reading the new leads; a key never handed out is a
-``None`` and the page a 404. People without leads enter the index only through a search,
+``None`` and the page a 404. Model runs (``zhijian models run``, the model library's
+background task, the demo) catch up when they have synced their leads, so a user rarely
+waits for it. People without leads enter the index only through a search,
 which is where a user meets them. A new secret key changes every key: the index notices
 (it keeps a check value) and starts again.
 """
