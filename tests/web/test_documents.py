@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date, timedelta
 from typing import Any
 
 import docx
 import pytest
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -16,7 +18,7 @@ from tests.web.hits import hit, id_number, run_result
 from tests.web.personas import JINAN_DETENTION, JINAN_PRISON, TODAY, World
 from zhijian.law.citations import Citation
 from zhijian.law.statutes import citation_exists
-from zhijian.web.accounts.models import User
+from zhijian.web.accounts.models import Unit, User
 from zhijian.web.audit.models import AuditEntry
 from zhijian.web.leads import actions, documents
 from zhijian.web.leads.actions import sync_run
@@ -287,3 +289,36 @@ def test_a_role_that_may_not_issue_gets_a_403_and_nothing_is_numbered(world: Wor
     assert Lead.objects.get(pk=lead.pk).status == Status.SUPERVISING
     assert (LeadDocument.objects.count(), DocumentSequence.objects.count()) == (0, 0)
     assert AuditEntry.objects.count() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_issuers_numbering_at_once_get_consecutive_numbers_without_repeats() -> None:
+    """Several procurators of one unit issuing at the same moment: each document takes
+    the next number, none twice, none skipped (the sequence row is locked in turn)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need a database server (the PostgreSQL pass)")
+    from tests.web.personas import build_world
+
+    build_world()
+    unit = Unit.objects.get(name="济南市人民检察院")
+    serials: list[int] = []
+    lock = threading.Lock()
+
+    def issue() -> None:
+        try:
+            for _ in range(5):
+                with transaction.atomic():
+                    serial = documents.take_serial(unit, "纠正违法通知书", 2026)
+                with lock:
+                    serials.append(serial)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=issue) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(serials) == list(range(1, 31))
+    assert DocumentSequence.objects.get(unit=unit, year=2026).last_serial == 30
