@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import http.client
+import http.cookiejar
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -165,3 +169,76 @@ def test_serve_answers_each_request_on_its_own_connection(tmp_path: Path) -> Non
         server.terminate()
         server.wait(timeout=30)
     assert answers == [(200, "close", True)] * 3
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.mark.skipif(os.name != "posix", reason="gunicorn serves on POSIX only")
+def test_the_first_demo_run_serves_every_page_a_procurator_opens(tmp_path: Path) -> None:
+    """The README's first command, as a new user meets it: ``zhijian demo`` prepares the
+    workspace and serves in one go; the pages, a person's page (read from the warehouse
+    the preparation wrote) included, answer; a plain kill stops everything."""
+    home, port = tmp_path / "demo", free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ZHIJIAN_HTTPS")}
+    env |= {"ZHIJIAN_HOME": str(home)}
+    command = ["demo", "--scale", "tiny", "--port", str(port)]
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "zhijian", *command],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        opener = _wait_and_log_in(demo, home, port)
+        base = f"http://127.0.0.1:{port}"
+        statuses = {}
+        for path in ("/dashboard/", "/leads/", "/models/", "/people/", "/resident/"):
+            statuses[path] = opener.open(base + path).status
+        listing = opener.open(base + "/leads/").read().decode()
+        lead = re.search(r'href="/leads/(\d+)/"', listing)
+        assert lead is not None
+        page = opener.open(f"{base}/leads/{lead.group(1)}/").read().decode()
+        person = re.search(r'href="(/people/[0-9a-f]{24}/)"', page)
+        assert person is not None
+        statuses["person"] = opener.open(base + person.group(1)).status
+    finally:
+        demo.terminate()
+        demo.wait(timeout=60)
+    assert set(statuses.values()) == {200}, statuses
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-s", str(demo.pid)], capture_output=True, text=True)
+    assert left.stdout.strip() == "", "a process of the demo outlived it"
+
+
+def _wait_and_log_in(
+    demo: subprocess.Popen[bytes], home: Path, port: int
+) -> urllib.request.OpenerDirector:
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while True:
+        assert demo.poll() is None, "zhijian demo stopped"
+        assert time.monotonic() < deadline, "zhijian demo did not serve"
+        try:
+            urllib.request.urlopen(base + "/login/", timeout=10).read()
+            break
+        except OSError:
+            time.sleep(0.5)
+    users = json.loads((home / "demo-users.json").read_text("utf-8"))
+    password = next(u["password"] for u in users if u["username"] == "jinan_resident")
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    login = opener.open(base + "/login/").read().decode()  # sets the CSRF cookie
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login)
+    assert token is not None
+    form = {"username": "jinan_resident", "password": password}
+    body = urllib.parse.urlencode(form | {"csrfmiddlewaretoken": token.group(1)})
+    landed = opener.open(base + "/login/", body.encode())
+    assert landed.geturl().endswith("/dashboard/")
+    return opener

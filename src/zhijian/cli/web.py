@@ -108,7 +108,18 @@ def run_demo(args: argparse.Namespace) -> int:
     demo.print_users(users, url, serving=not args.no_serve, say=_say)
     if args.no_serve:
         return 0
-    return _serve(args.host, args.port, workers=2, threads=2, worker=True)
+    # Preparing used the warehouse in this process, and the warehouse library's runtime
+    # cannot cross a fork: the server starts in a fresh process, as `zhijian serve`.
+    command = ["serve", "--host", args.host, "--port", str(args.port)]
+    server = subprocess.Popen([sys.executable, "-m", "zhijian", *command, "--workers", "2"])
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        # Ctrl+C reached the server too; a plain kill is passed on.
+        server.terminate()
+        server.wait(timeout=30)
+        return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:
