@@ -211,9 +211,24 @@ def test_the_first_demo_run_serves_every_page_a_procurator_opens(tmp_path: Path)
         demo.terminate()
         demo.wait(timeout=60)
     assert set(statuses.values()) == {200}, statuses
-    time.sleep(1)
-    left = subprocess.run(["pgrep", "-s", str(demo.pid)], capture_output=True, text=True)
-    assert left.stdout.strip() == "", "a process of the demo outlived it"
+    deadline = time.monotonic() + 30
+    while _session_members(demo.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _session_members(demo.pid) == [], "a process of the demo outlived it"
+
+
+def _session_members(session: int) -> list[int]:
+    """The processes of a session, from /proc (Linux); [] where there is no /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        # after the name: state, ppid, pgrp, session
+        if int(fields[3]) == session and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
 
 
 def _wait_and_log_in(
