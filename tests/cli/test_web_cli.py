@@ -132,13 +132,18 @@ class _Stdin:
         return self.text
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 @pytest.mark.skipif(os.name != "posix", reason="gunicorn serves on POSIX only")
 def test_serve_answers_each_request_on_its_own_connection(tmp_path: Path) -> None:
     """``zhijian serve`` (gunicorn): a page answers, and every response closes its
     connection, so the next request goes to whichever process has a free thread."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
     env |= {"ZHIJIAN_HOME": str(tmp_path), "ZHIJIAN_HTTPS": "0"}
     command = ["serve", "--no-worker", "--port", str(port), "--workers", "2", "--threads", "2"]
@@ -169,13 +174,6 @@ def test_serve_answers_each_request_on_its_own_connection(tmp_path: Path) -> Non
         server.terminate()
         server.wait(timeout=30)
     assert answers == [(200, "close", True)] * 3
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.mark.skipif(os.name != "posix", reason="gunicorn serves on POSIX only")
