@@ -179,8 +179,8 @@ def _gunicorn(host: str, port: int, *, workers: int, threads: int) -> None:
                 # only when it has a free thread: requests wait in the one queue of the
                 # listening socket for the first free thread of any process. A kept-alive
                 # connection stays with its process, and under load a busy process kept
-                # its users waiting while another was idle (benchmarks/web.py: p95 above
-                # 300 ms with kept-alive connections, about 210 ms without).
+                # its users waiting while another was idle (benchmarks/web.py: p95 from 280
+                # to 430 ms between runs with kept-alive connections, 200 to 230 ms without).
                 "keepalive": 0,
                 "worker_connections": threads,
                 "timeout": 120,

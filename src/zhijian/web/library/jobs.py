@@ -26,6 +26,9 @@ from zhijian.web.library.models import BackgroundJob
 OBJECT_TYPE = "后台任务"
 # Progress is written at most this often (seconds); a callback may fire per chunk.
 PROGRESS_INTERVAL = 0.5
+# A job whose process stopped before it ended (see ``settle_abandoned_jobs``).
+ABANDONED = "执行该任务的后台进程在任务完成前已停止（被终止或服务重启），任务未完成，请重新提交"
+ABANDONED_ACTION = "后台任务中断"
 
 
 def create_job(
@@ -86,10 +89,6 @@ def settle_if_abandoned(job: BackgroundJob) -> BackgroundJob:
         fail_job(current, ABANDONED, action=ABANDONED_ACTION)
     job.refresh_from_db()
     return job
-
-
-ABANDONED = "执行该任务的后台进程在任务完成前已停止（被终止或服务重启），任务未完成，请重新提交"
-ABANDONED_ACTION = "后台任务中断"
 
 
 def _alive(pid_text: str) -> bool:
