@@ -177,6 +177,27 @@ def can_see_facility(user: Any, facility_code: str | None) -> bool:
     return codes is None or (facility_code or "") in codes
 
 
+def supervised_facility_codes(user: Any) -> frozenset[str] | None:
+    """The facilities the user's unit or a unit below it supervises (``None``: every
+    facility, for the 省院): what the user may *change* — upload rows for, run models over,
+    administer, grant. A time-limited grant lets its holder read a facility, never write
+    for it or pass it on."""
+    if not user.is_authenticated or user.unit_id is None:
+        return frozenset()
+    if sees_everything(user):
+        return None
+    unit: Unit = user.unit
+    return per_stamp(
+        user,
+        ("supervised", unit.pk),
+        lambda: frozenset(
+            SupervisedFacility.objects.filter(unit__path__startswith=unit.path).values_list(
+                "facility_code", flat=True
+            )
+        ),
+    )
+
+
 def visible_facilities(user: Any) -> QuerySet[SupervisedFacility]:
     codes = visible_facility_codes(user)
     facilities = SupervisedFacility.objects.select_related("unit")

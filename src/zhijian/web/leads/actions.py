@@ -92,27 +92,35 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @transaction.atomic
-def sync_run(result: RunResult) -> ModelRun:
+def sync_run(result: RunResult, *, facility_codes: frozenset[str] | None = None) -> ModelRun:
     """Record ``result`` and bring its model's leads up to date, in one transaction: a
     new fingerprint makes a lead 待分派, a known one is refreshed (a dropped lead is
     unmarked; a 不再命中 one returns to 待分派), and only a complete run marks the model's
     absent leads (不再命中 if nobody has started on them; otherwise the status is kept and
     ``dropped_by_run`` set). Every mark writes a ``LeadEvent``. Returns the saved run
-    with its counts."""
-    run = _create_run(result)
+    with its counts.
+
+    ``facility_codes`` is what the run may change (a run asked for by a unit below the
+    省院: the facilities it supervises; ``None``: every facility). Hits placed elsewhere,
+    or nowhere, are counted in ``outside_count`` and left alone; only leads of these
+    facilities are refreshed or marked absent."""
+    run = _create_run(result, facility_codes)
     hits = _distinct_hits(result.hits)
     now = timezone.now()
-    new_count = 0
+    new_count = outside = 0
     for batch in _batches(list(hits.items()), BATCH_SIZE):
-        new_count += _sync_batch(run, batch, now)
-    run.hit_count = len(hits)
+        created, skipped = _sync_batch(run, batch, now, facility_codes)
+        new_count += created
+        outside += skipped
+    run.hit_count = len(hits) - outside
+    run.outside_count = outside
     run.new_count = new_count
-    run.dropped_count = _drop_absent_leads(run, now) if result.complete else 0
-    run.save(update_fields=["hit_count", "new_count", "dropped_count"])
+    run.dropped_count = _drop_absent_leads(run, now, facility_codes) if result.complete else 0
+    run.save(update_fields=["hit_count", "outside_count", "new_count", "dropped_count"])
     return run
 
 
-def _create_run(result: RunResult) -> ModelRun:
+def _create_run(result: RunResult, facility_codes: frozenset[str] | None) -> ModelRun:
     return ModelRun.objects.create(
         model_id=result.model_id,
         model_name=result.model_name,
@@ -125,6 +133,7 @@ def _create_run(result: RunResult) -> ModelRun:
         seconds=result.seconds,
         error=result.error or "",
         complete=result.complete,
+        facility_scope=None if facility_codes is None else sorted(facility_codes),
     )
 
 
@@ -141,20 +150,42 @@ def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def _sync_batch(run: ModelRun, batch: Sequence[tuple[str, Hit]], now: datetime) -> int:
-    """Create the batch's new leads and refresh the known ones; returns how many are new.
-    Known leads stay locked until the run commits: a status change made meanwhile in
-    the web waits for it rather than being overwritten."""
+def _sync_batch(
+    run: ModelRun,
+    batch: Sequence[tuple[str, Hit]],
+    now: datetime,
+    facility_codes: frozenset[str] | None,
+) -> tuple[int, int]:
+    """Create the batch's new leads and refresh the known ones; returns how many are new
+    and how many hits were left alone as outside ``facility_codes``. Known leads stay
+    locked until the run commits: a status change made meanwhile in the web waits for it
+    rather than being overwritten."""
     known = {
         lead.fingerprint: lead
         for lead in Lead.objects.select_for_update()
         .filter(fingerprint__in=[fingerprint for fingerprint, _ in batch])
         .only("fingerprint", "status", "dropped_by_run", "facility_code")
     }
-    new = [(fingerprint, hit) for fingerprint, hit in batch if fingerprint not in known]
+    inside = [
+        (fingerprint, hit)
+        for fingerprint, hit in batch
+        if _within(known.get(fingerprint), hit, facility_codes)
+    ]
+    new = [(fingerprint, hit) for fingerprint, hit in inside if fingerprint not in known]
     _create_leads(run, new)
-    _refresh_leads(run, [(known[f], hit) for f, hit in batch if f in known], now)
-    return len(new)
+    _refresh_leads(run, [(known[f], hit) for f, hit in inside if f in known], now)
+    return len(new), len(batch) - len(inside)
+
+
+def _within(lead: Lead | None, hit: Hit, facility_codes: frozenset[str] | None) -> bool:
+    """Whether a run limited to ``facility_codes`` may create or refresh the hit's lead:
+    a known lead by the facility it is placed at (a lead of another unit's facility is
+    that unit's, wherever the hit now places the person), a new or still unplaced one by
+    the hit's facility."""
+    if facility_codes is None:
+        return True
+    placed = lead.facility_code if lead is not None and lead.facility_code else None
+    return (placed or hit.facility_code or "") in facility_codes
 
 
 def _create_leads(run: ModelRun, new: Sequence[tuple[str, Hit]]) -> None:
@@ -238,14 +269,18 @@ def _quoted(field: Field[Any, Any] | ForeignObjectRel) -> str:
     return connection.ops.quote_name(field.column)
 
 
-def _drop_absent_leads(run: ModelRun, now: datetime) -> int:
+def _drop_absent_leads(run: ModelRun, now: datetime, facility_codes: frozenset[str] | None) -> int:
     """Mark the model's leads this run did not hit (every lead it hit now points to it),
-    except those already marked or 办结: not yet worked → 不再命中; in the workflow →
-    status kept, ``dropped_by_run`` set. Returns how many."""
+    except those already marked or 办结, and, for a run limited to ``facility_codes``,
+    those of other facilities: not yet worked → 不再命中; in the workflow → status kept,
+    ``dropped_by_run`` set. Returns how many."""
+    leads = Lead.objects.select_for_update().filter(
+        model_id=run.model_id, dropped_by_run__isnull=True
+    )
+    if facility_codes is not None:
+        leads = leads.filter(facility_code__in=sorted(facility_codes))
     absent = list(
-        Lead.objects.select_for_update()
-        .filter(model_id=run.model_id, dropped_by_run__isnull=True)
-        .exclude(status=Lead.Status.CLOSED)
+        leads.exclude(status=Lead.Status.CLOSED)
         .exclude(last_seen_run=run)
         .values_list("pk", "status")
     )

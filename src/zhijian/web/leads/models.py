@@ -27,6 +27,9 @@ class ModelRun(models.Model):
     seconds = models.FloatField("耗时（秒）")
     error = models.TextField("错误信息", blank=True)
     complete = models.BooleanField("完整运行", default=False)
+    # The facilities the run could change (a run asked for below the 省院); null: all.
+    facility_scope = models.JSONField("运行范围（场所编码）", null=True, blank=True)
+    outside_count = models.PositiveIntegerField("范围外命中数", default=0)
     started_at = models.DateTimeField("运行时间", auto_now_add=True)
 
     class Meta:

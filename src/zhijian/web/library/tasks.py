@@ -20,6 +20,7 @@ from zhijian.supervision.results import RunResult
 from zhijian.warehouse.compute import connect
 from zhijian.warehouse.errors import WarehouseError
 from zhijian.warehouse.workspace import Workspace
+from zhijian.web.accounts.access import supervised_facility_codes
 from zhijian.web.leads.actions import sync_run
 from zhijian.web.library.catalogue import get_spec
 from zhijian.web.library.jobs import claim_job, fail_job, finish_job, report_progress
@@ -70,15 +71,18 @@ def _run(job: BackgroundJob) -> None:
 
 def _record(job: BackgroundJob, result: RunResult) -> None:
     """Save the run and its leads and end the job, in one transaction. A run the engine
-    reports as failed is saved too (it marks no lead as gone) and fails the job."""
+    reports as failed is saved too (it marks no lead as gone) and fails the job. The run
+    changes only the leads of the facilities the requester's unit supervises."""
+    scope = supervised_facility_codes(job.created_by) if job.created_by else frozenset()
     with transaction.atomic():
-        run = sync_run(result)
+        run = sync_run(result, facility_codes=scope)
         summary = {
             "run_id": run.pk,
             "model_id": run.model_id,
             "hits": run.hit_count,
             "new_leads": run.new_count,
             "dropped": run.dropped_count,
+            "outside_scope": run.outside_count,
             "seconds": round(run.seconds, 3),
         }
         if result.error:
@@ -88,4 +92,6 @@ def _record(job: BackgroundJob, result: RunResult) -> None:
                 f"命中 {run.hit_count} 条，新增线索 {run.new_count} 条，"
                 f"不再命中 {run.dropped_count} 条"
             )
+            if run.facility_scope is not None:
+                message += f"；其他单位监督场所的命中 {run.outside_count} 条未改动"
             finish_job(job, summary, message, action=DONE)
