@@ -12,6 +12,7 @@ from django.db import transaction
 
 from zhijian.synth.people import cities, counties
 from zhijian.web.accounts.models import FacilityGrant, Role, SupervisedFacility, Unit, User
+from zhijian.web.accounts.scope import check_administers
 from zhijian.web.audit.chain import record
 
 PROVINCE_NAME = "山东省人民检察院"
@@ -121,7 +122,9 @@ def create_user(
     roles: Sequence[str],
     actor: User | None = None,
 ) -> User:
-    """A user with their unit and roles; 系统管理员 also opens the admin pages."""
+    """A user with their unit and roles; 系统管理员 also opens the admin pages. An
+    ``actor`` must administer ``unit`` (PermissionDenied otherwise)."""
+    check_administers(actor, unit=unit)
     with transaction.atomic():
         ensure_roles()
         is_admin = Role.Code.ADMIN in roles
@@ -147,7 +150,10 @@ def grant_facility(
     reason: str,
     actor: User | None = None,
 ) -> FacilityGrant:
-    """Time-limited access to one facility (a circuit inspection)."""
+    """Time-limited access to one facility (a circuit inspection). An ``actor`` must
+    administer both the facility's unit and the user (PermissionDenied otherwise): a unit
+    hands out only its own facilities, to its own people."""
+    check_administers(actor, unit=facility.unit, user=user)
     with transaction.atomic():
         grant = FacilityGrant.objects.create(
             user=user, facility=facility, ends_at=ends_at, reason=reason, granted_by=actor
