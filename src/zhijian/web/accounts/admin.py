@@ -134,12 +134,13 @@ class UnitAdmin(AuditedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         # The administrator's own unit stays where it is: its parent is outside their
         # scope, and moving it would carry them with it. (The root has no parent.)
-        if obj is not None and (obj.pk == request.user.unit_id or obj.parent_id is None):
+        own_unit = getattr(request.user, "unit_id", None)
+        if isinstance(obj, Unit) and (obj.pk == own_unit or obj.parent_id is None):
             return ("parent",)
         return ()
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        own = obj is not None and obj.pk == request.user.unit_id
+        own = obj is not None and obj.pk == getattr(request.user, "unit_id", None)
         return not own and super().has_delete_permission(request, obj)
 
 
