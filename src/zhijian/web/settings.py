@@ -11,7 +11,14 @@
   are sent only over HTTPS. ``zhijian demo`` turns it off, serving plain HTTP on loopback.
 - ``ZHIJIAN_SESSION_MINUTES``: a session ends after this many idle minutes; default 120.
 - ``DATABASE_URL``: the operational database; default SQLite at
-  ``$ZHIJIAN_HOME/zhijian.sqlite3``.
+  ``$ZHIJIAN_HOME/zhijian.sqlite3`` (created 0600, as are its ``-wal`` and ``-shm``).
+- ``ZHIJIAN_UPLOAD_RETENTION_DAYS``: uploaded data files are kept this many days under
+  ``$ZHIJIAN_HOME/uploads/``; default 90. ``zhijian worker`` removes older ones when it
+  starts and once a day (``zhijian data prune`` does it by hand); ``0`` keeps them for good.
+- ``ZHIJIAN_TRUSTED_PROXIES``: the reverse proxies in front of the platform, as addresses
+  or networks, comma-separated (``10.0.0.5,10.0.0.6`` or ``10.0.0.0/24``); default none.
+  Only a request that comes from one of them has its client address taken from
+  ``X-Forwarded-For`` (for the login lockout); from anywhere else the header is ignored.
 
 Production and CI use PostgreSQL: ``DATABASE_URL=postgres://user:password@host:5432/name``.
 """
@@ -23,9 +30,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import csp.constants as csp
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from zhijian.warehouse.workspace import Workspace
+from zhijian.web.accounts.client_ip import parse_networks
 from zhijian.web.secret_key import load_or_create_secret_key
 
 
@@ -34,6 +44,15 @@ def _flag(name: str, default: bool = False) -> bool:
     if not value:
         return default
     return value in {"1", "true", "yes", "on"}
+
+
+def _whole_number(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ImproperlyConfigured(f"环境变量 {name} 应为不小于 0 的整数，现为“{text}”")
+    return int(text)
 
 
 def _database() -> dict[str, Any]:
@@ -72,6 +91,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "zhijian.web.accounts",
@@ -85,11 +105,13 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "zhijian.web.accounts.middleware.NoStoreMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "zhijian.web.accounts.middleware.SessionRefreshMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -125,7 +147,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Django's own, with a Chinese message (its translation misses the message's wording).
+    {
+        "NAME": "zhijian.web.accounts.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -141,6 +167,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Behind a reverse proxy every request comes from the proxy's address: the client's is
+# read from X-Forwarded-For, but only on requests from a trusted proxy (a client cannot
+# choose its own address by sending the header).
+TRUSTED_PROXIES = parse_networks(os.environ.get("ZHIJIAN_TRUSTED_PROXIES", ""))
+AXES_CLIENT_IP_CALLABLE = "zhijian.web.accounts.client_ip.client_ip"
 
 # Sessions end after a period without a request (to within a minute: the expiry moves
 # forward at most once a minute, see accounts/middleware.py), and when the browser closes.
@@ -155,6 +186,20 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Scripts, styles and everything else from the platform itself: no inline script or style
+# attribute runs, no page may be framed, forms post only here (django-csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    }
+}
 if HTTPS:
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -171,6 +216,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = HOME / "files"
+# Stored files (photos, uploads) and their folders are their owner's only, whatever the
+# umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+UPLOAD_RETENTION_DAYS = _whole_number("ZHIJIAN_UPLOAD_RETENTION_DAYS", 90)
 # Uploaded data files stream to disk above this size instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
