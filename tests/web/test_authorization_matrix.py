@@ -26,12 +26,11 @@ from zhijian.web.accounts.models import Role, User
 from zhijian.web.audit.models import AuditEntry
 from zhijian.web.leads import actions
 from zhijian.web.leads.actions import sync_run
-from zhijian.web.leads.models import Lead, LeadDocument, LeadEvent
+from zhijian.web.leads.models import Lead, LeadComment, LeadDocument, LeadEvent
 from zhijian.web.library.models import BackgroundJob
 from zhijian.web.people.keys import person_key
 
 ROLES = tuple(Role.Code.values)
-HANDLERS = {Role.Code.RESIDENT, Role.Code.CIRCUIT, Role.Code.HEAD}
 MODELLERS = {Role.Code.MODELLER, Role.Code.ADMIN}
 
 
@@ -97,6 +96,7 @@ def state() -> tuple[Any, ...]:
     return (
         list(Lead.objects.order_by("pk").values_list("pk", "status", "assignee_id")),
         LeadEvent.objects.count(),
+        LeadComment.objects.count(),
         LeadDocument.objects.count(),
         BackgroundJob.objects.count(),
     )
@@ -133,11 +133,13 @@ def scoped(role: str, side: str) -> int:
     return 200 if side == "own" else 404
 
 
-def handler_action(role: str, side: str) -> int:
+def decider_action(role: str, side: str) -> int:
     # The lead is looked up in the user's scope first: another unit's is a 404 for all.
+    # It is assigned to 济南's resident procurator: of the others, only a head of the unit
+    # moves it; another handler of the unit reads it and comments.
     if side != "own":
         return 404
-    return 302 if role in HANDLERS else 403
+    return 302 if role == Role.Code.HEAD else 403
 
 
 def assigner(role: str, side: str) -> int:
@@ -166,7 +168,17 @@ CASES = (
         "start verification",
         "post",
         lambda o, s: reverse("leads:action", args=[o.to_verify[s].pk, "start_verification"]),
-        handler_action,
+        decider_action,
+        changes=True,
+        audits=True,
+    ),
+    Case(
+        "comment",
+        "post",
+        lambda o, s: reverse("leads:comment", args=[o.to_verify[s].pk]),
+        # Whoever sees the lead may comment on it; another unit's is a 404.
+        lambda role, side: 302 if side == "own" else 404,
+        data=lambda o, s: {"text": "请核实考核分"},
         changes=True,
         audits=True,
     ),

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.web.hits import hit, id_number, run_result
-from tests.web.personas import JINAN_DETENTION, JINAN_PRISON, TODAY, World
+from tests.web.personas import JINAN_DETENTION, JINAN_PRISON, QINGDAO_PRISON, TODAY, World
 from zhijian.law.citations import Citation
 from zhijian.law.statutes import citation_exists
 from zhijian.web.accounts.models import Unit, User
@@ -41,7 +41,8 @@ def fresh(user: User) -> User:
 
 
 def supervising(facility_code: str, measure: str = Measure.NOTICE, serial: int = 50) -> Lead:
-    """A lead of the late-registration model at the facility, 监督中 with ``measure``."""
+    """A lead of the late-registration model at the facility, 监督中 with ``measure``,
+    handled by the facility's resident procurator."""
     evidence = {
         "case_id": f"SJ{serial}",
         "correction_type": "缓刑",
@@ -60,7 +61,11 @@ def supervising(facility_code: str, measure: str = Measure.NOTICE, serial: int =
     )
     sync_run(run_result([found], model_id=MODEL))
     lead = Lead.objects.get(model_id=MODEL, key=found.key)
-    Lead.objects.filter(pk=lead.pk).update(status=Status.SUPERVISING, measure=measure)
+    resident = {JINAN_PRISON: "jinan_resident", QINGDAO_PRISON: "qingdao_resident"}
+    assignee = User.objects.filter(username=resident.get(facility_code, "")).first()
+    Lead.objects.filter(pk=lead.pk).update(
+        status=Status.SUPERVISING, measure=measure, assignee=assignee
+    )
     return Lead.objects.get(pk=lead.pk)
 
 

@@ -301,7 +301,7 @@ def test_the_page_offers_the_actions_this_user_may_take_now(
     world: World, username: str, status: str, expected: list[str]
 ) -> None:
     lead = world.leads[JINAN_PRISON]
-    Lead.objects.filter(pk=lead.pk).update(status=status)
+    Lead.objects.filter(pk=lead.pk).update(status=status, assignee=world.users["jinan_resident"])
 
     response = as_user(world, username).get(reverse("leads:detail", args=[lead.pk]))
 
@@ -351,7 +351,9 @@ def test_every_cell_and_option_the_list_builds_escapes_markup(world: World) -> N
 
 def test_a_resident_confirms_a_lead_from_its_page(world: World) -> None:
     lead = world.leads[JINAN_PRISON]
-    Lead.objects.filter(pk=lead.pk).update(status=Status.VERIFYING)
+    Lead.objects.filter(pk=lead.pk).update(
+        status=Status.VERIFYING, assignee=world.users["jinan_resident"]
+    )
     url = reverse("leads:action", args=[lead.pk, "confirm"])
 
     response = as_user(world, "jinan_resident").post(url, {"reason": "核实减刑裁定"})

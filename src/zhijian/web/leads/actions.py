@@ -36,7 +36,14 @@ from zhijian.supervision.results import Hit, RunResult
 from zhijian.web.accounts.access import can_see_facility, is_handler, leads_for
 from zhijian.web.audit.chain import record
 from zhijian.web.leads import documents, workflow
-from zhijian.web.leads.models import MANUAL_MODEL_ID, Lead, LeadDocument, LeadEvent, ModelRun
+from zhijian.web.leads.models import (
+    MANUAL_MODEL_ID,
+    Lead,
+    LeadComment,
+    LeadDocument,
+    LeadEvent,
+    ModelRun,
+)
 from zhijian.web.leads.workflow import WorkflowError
 
 Status = Lead.Status
@@ -372,6 +379,7 @@ def create_manual_lead(
             "人工录入线索",
             object_type="线索",
             object_id=lead.pk,
+            facility_code=facility_code,
             detail={"facility_code": facility_code, "category": category, "source": source},
         )
         return lead
@@ -549,9 +557,36 @@ def close_lead(lead: Lead, *, actor: Any, reason: str = "") -> Lead:
         return _finish(locked, transition, actor, reason=reason)
 
 
+COMMENT_LENGTH = 2000
+
+
+def comment_lead(lead: Lead, text: str, *, actor: Any) -> LeadComment:
+    """A remark on the lead by anyone who sees it (404 otherwise); it moves nothing. The
+    assignee decides the lead's moves, others with access read and comment."""
+    if not leads_for(actor).filter(pk=lead.pk).exists():
+        raise Http404("线索不存在或无权查看")
+    text = text.strip()
+    if not text:
+        raise WorkflowError("请填写意见")
+    if len(text) > COMMENT_LENGTH:
+        raise WorkflowError(f"意见不能超过 {COMMENT_LENGTH} 字")
+    with transaction.atomic():
+        comment = LeadComment.objects.create(lead=lead, author=actor, text=text)
+        record(
+            actor,
+            "发表线索意见",
+            object_type="线索",
+            object_id=lead.pk,
+            detail={"comment_id": comment.pk, "length": len(text)},
+        )
+        return comment
+
+
 def view_lead(lead: Lead, *, actor: Any) -> None:
     """Audit a look at the lead's page (it shows a person's data)."""
-    record(actor, "查看线索", object_type="线索", object_id=lead.pk)
+    record(
+        actor, "查看线索", object_type="线索", object_id=lead.pk, facility_code=lead.facility_code
+    )
 
 
 def download_document(document: LeadDocument, *, actor: Any) -> bytes:
@@ -605,6 +640,7 @@ def _finish(
         object_type="线索",
         object_id=lead.pk,
         detail={"from": from_status, "to": to_status, "reason": reason, **(detail or {})},
+        facility_code=lead.facility_code,
     )
     return lead
 

@@ -201,6 +201,39 @@ class LeadEvent(models.Model):
         raise ValueError("线索记录不能删除")
 
 
+class LeadComment(models.Model):
+    """A remark on a lead by anyone who may see it: the assignee's colleagues, a circuit
+    team member with a grant, a head. It changes nothing about the lead. Append-only."""
+
+    lead = models.ForeignKey(
+        Lead, verbose_name="线索", on_delete=models.PROTECT, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发表人",
+        on_delete=models.PROTECT,
+        related_name="lead_comments",
+    )
+    text = models.TextField("意见")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "线索意见"
+        verbose_name_plural = "线索意见"
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.author}：{self.text[:20]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("线索意见只能新增，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("线索意见不能删除")
+
+
 class DocumentKind(models.TextChoices):
     NOTICE = "纠正违法通知书", "纠正违法通知书"
     RECOMMENDATION = "检察建议书", "检察建议书"

@@ -169,7 +169,7 @@ def _parse_cursor(text: str) -> tuple[datetime, int] | None:
     try:
         micros, pk = text.split(".")
         return EPOCH + timedelta(microseconds=int(micros)), int(pk)
-    except ValueError:
+    except (ValueError, OverflowError):  # typed by hand: not a cursor, or past year 9999
         return None
 
 
@@ -210,6 +210,9 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "first_run": lead.first_seen_run,
         "last_run": lead.last_seen_run,
         "events": lead.events.select_related("actor", "run"),
+        "comments": lead.comments.select_related("author"),
+        "comment_form": forms.CommentForm(),
+        "decides": workflow.may_decide(user, lead),
         "documents": lead.documents.select_related("issued_by").defer("content"),
         "forms": [
             (name, workflow.TRANSITIONS[name].label, ACTIONS[name][0](user=user))
@@ -245,6 +248,22 @@ def lead_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, f"已{workflow.TRANSITIONS[action].label}")
+    return redirect("leads:detail", pk=lead.pk)
+
+
+@require_POST
+def lead_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_lead_for_user(request.user, pk)
+    form = forms.CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("leads:detail", pk=lead.pk)
+    try:
+        actions.comment_lead(lead, form.cleaned_data["text"], actor=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "已发表意见")
     return redirect("leads:detail", pk=lead.pk)
 
 

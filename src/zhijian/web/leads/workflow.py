@@ -21,7 +21,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from zhijian.web.accounts.access import ASSIGNER_ROLES, HANDLER_ROLES
+from zhijian.web.accounts.access import ASSIGNER_ROLES, HANDLER_ROLES, supervised_facility_codes
+from zhijian.web.accounts.models import Role
 from zhijian.web.leads.models import Lead
 
 Status = Lead.Status
@@ -124,6 +125,24 @@ def may_take(user: Any, action: str) -> bool:
     return bool(user.is_authenticated and user.has_role(*TRANSITIONS[action].roles))
 
 
+def heads_over(user: Any, lead: Lead) -> bool:
+    """True for a 部门负责人 of a unit that supervises the lead's facility (a grant does
+    not make one: it lets its holder read)."""
+    if not (user.is_authenticated and user.has_role(Role.Code.HEAD)):
+        return False
+    codes = supervised_facility_codes(user)
+    return codes is None or lead.facility_code in codes
+
+
+def may_decide(user: Any, lead: Lead) -> bool:
+    """Who moves a lead: its assignee, or a head of a unit supervising its facility (who
+    also assigns it). Anyone else who sees it — another procurator of the unit, a circuit
+    team member with a grant — reads it and may comment, but does not decide."""
+    if heads_over(user, lead):
+        return True
+    return lead.assignee_id is not None and lead.assignee_id == user.pk
+
+
 def applies(lead: Lead, action: str) -> bool:
     """True when the action may start from the lead's status and measure."""
     transition = TRANSITIONS[action]
@@ -134,12 +153,15 @@ def applies(lead: Lead, action: str) -> bool:
 
 def available_actions(lead: Lead, user: Any) -> list[str]:
     """The actions this user may take on the lead now, in the table's order."""
+    if not may_decide(user, lead):
+        return []
     return [name for name in TRANSITIONS if applies(lead, name) and may_take(user, name)]
 
 
 def check(lead: Lead, action: str, actor: Any, inputs: dict[str, Any]) -> Transition:
-    """The transition, or ``PermissionDenied`` when the actor's roles do not allow it, or
-    ``WorkflowError`` when the lead's status (or measure) does not, or an input is blank."""
+    """The transition, or ``PermissionDenied`` when the actor's roles do not allow it or
+    the lead is not theirs to move (``may_decide``), or ``WorkflowError`` when the lead's
+    status (or measure) does not allow it, or an input is blank."""
     transition = TRANSITIONS[action]
     if not may_take(actor, action):
         raise PermissionDenied(f"您的角色不能{transition.label}")
@@ -152,6 +174,12 @@ def check(lead: Lead, action: str, actor: Any, inputs: dict[str, Any]) -> Transi
         needed = "、".join(transition.measures)
         chosen = lead.measure or "未选择"
         raise WorkflowError(f"线索的监督措施为“{chosen}”，不能{transition.label}（须为：{needed}）")
+    if not may_decide(actor, lead):
+        owner = f"由{lead.assignee}承办" if lead.assignee_id else "尚未分派"
+        raise PermissionDenied(
+            f"该线索{owner}，只有承办人或监督该场所单位的部门负责人可以{transition.label}；"
+            "您可以查看并发表意见"
+        )
     missing = [label for name, label in transition.required if _blank(inputs.get(name))]
     if missing:
         raise WorkflowError(f"{transition.label}须填写：{'、'.join(missing)}")
