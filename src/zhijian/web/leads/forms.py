@@ -25,6 +25,7 @@ from zhijian.web.accounts.access import (
     visible_units,
 )
 from zhijian.web.accounts.models import SupervisedFacility, User
+from zhijian.web.dates import BoundedDates
 from zhijian.web.leads.models import Lead, ModelRun
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -92,7 +93,7 @@ def _choices(pairs: Any) -> list[tuple[str, str]]:
     return [("", "全部"), *pairs]
 
 
-class LeadFilterForm(forms.Form):
+class LeadFilterForm(BoundedDates, forms.Form):
     model = forms.ChoiceField(widget=QuickSelect, label="模型", required=False)
     category = forms.ChoiceField(widget=QuickSelect, label="类别", required=False)
     facility = forms.ChoiceField(widget=QuickSelect, label="场所", required=False)
@@ -149,8 +150,9 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-class ActionForm(forms.Form):
-    """A workflow action's form; ``user`` is who acts (some choices depend on it)."""
+class ActionForm(BoundedDates, forms.Form):
+    """A workflow action's form; ``user`` is who acts (some choices depend on it). Its
+    dates are held to ``zhijian.web.dates``' range."""
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from zhijian.law.idnumber import is_valid_id_number
 from zhijian.web.accounts.models import SupervisedFacility, Unit
+from zhijian.web.dates import BoundedDates, parse_month
 from zhijian.web.resident.actions import LOG_FIELDS
 from zhijian.web.resident.models import (
     AREAS,
@@ -46,7 +47,7 @@ def facility_field(facilities: QuerySet[SupervisedFacility]) -> FacilityField:
     return field
 
 
-class LogStartForm(forms.Form):
+class LogStartForm(BoundedDates, forms.Form):
     """Which facility and day a new log is for."""
 
     day = forms.DateField(label="日期", widget=DATE_INPUT)
@@ -115,12 +116,12 @@ class PhotoForm(forms.Form):
     )
 
 
-class RectificationForm(forms.Form):
+class RectificationForm(BoundedDates, forms.Form):
     requirement = forms.CharField(label="整改要求", widget=TEXT)
     due_date = forms.DateField(label="整改期限", widget=DATE_INPUT)
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(BoundedDates, forms.Form):
     note = forms.CharField(label="跟踪情况", widget=TEXT)
     on = forms.DateField(label="跟踪日期", widget=DATE_INPUT)
     completed = forms.BooleanField(label="已整改完毕", required=False)
@@ -132,7 +133,7 @@ class FollowUpForm(forms.Form):
         return on
 
 
-class InspectionForm(forms.ModelForm):  # type: ignore[type-arg]
+class InspectionForm(BoundedDates, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Inspection
         fields = ("day", "kind", "inspectors", "summary")
@@ -164,7 +165,7 @@ class InspectionForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
-class TalkForm(forms.ModelForm):  # type: ignore[type-arg]
+class TalkForm(BoundedDates, forms.ModelForm):  # type: ignore[type-arg]
     person = forms.CharField(
         label="身份证号或罪犯编号", max_length=50, help_text="在本场所的在押记录中查找"
     )
@@ -179,7 +180,7 @@ class TalkForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields = {"facility": facility_field(facilities), **self.fields}
 
 
-class ComplaintForm(forms.ModelForm):  # type: ignore[type-arg]
+class ComplaintForm(BoundedDates, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Complaint
         fields = (
@@ -203,7 +204,7 @@ class ComplaintForm(forms.ModelForm):  # type: ignore[type-arg]
         return value
 
 
-class ComplaintProgressForm(forms.ModelForm):  # type: ignore[type-arg]
+class ComplaintProgressForm(BoundedDates, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Complaint
         fields = ("transferred_to", "transferred_on", "result", "replied_on", "reply")
@@ -215,7 +216,7 @@ class ComplaintProgressForm(forms.ModelForm):  # type: ignore[type-arg]
         }
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(BoundedDates, forms.Form):
     """A unit the user sees and a period (default: this year up to today)."""
 
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label="单位", required=False)
@@ -254,9 +255,4 @@ class MonthForm(forms.Form):
         self.fields = {"facility": facility_field(facilities), **self.fields}
 
     def clean_month(self) -> date:
-        text = self.cleaned_data["month"].strip()
-        try:
-            year, month = (int(part) for part in text.split("-"))
-            return date(year, month, 1)
-        except ValueError as error:
-            raise forms.ValidationError("月份格式应为 YYYY-MM") from error
+        return parse_month(self.cleaned_data["month"])
