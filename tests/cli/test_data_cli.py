@@ -74,6 +74,8 @@ def test_json_one(capsys: pytest.CaptureFixture[str]) -> None:
         "values": ["发放", "基数调整"],
         "notes": "",
         "aliases": [],
+        "may_be_absent": False,
+        "derived_from": None,
     }
 
 

@@ -18,6 +18,7 @@ from zhijian.cli import UsageError, print_json
 from zhijian.cli.imports import add_import_commands
 from zhijian.warehouse.standard import (
     DATASETS,
+    Column,
     Dataset,
     dataset_markdown,
     get_dataset,
@@ -66,10 +67,16 @@ def _columns_text(dataset: Dataset) -> str:
     title = f"{dataset.name} {dataset.label}（{dataset.section}）  主键：{dataset.key_text}\n"
     rows = [("字段", "类型", "中文名", "必填", "可选值")]
     rows += [
-        (c.name, c.type.value, c.label, "是" if c.required else "否", "、".join(c.values))
+        (c.name, c.type.value, c.label, _required_text(c), "、".join(c.values))
         for c in dataset.columns
     ]
     return title + format_table(rows)
+
+
+def _required_text(column: Column) -> str:
+    if column.may_be_absent:
+        return "是（文件可无此列）"
+    return "是" if column.required else "否"
 
 
 def format_table(rows: Sequence[Sequence[str]]) -> str:

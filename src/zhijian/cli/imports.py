@@ -90,9 +90,16 @@ def _print_summary(summary: ImportSummary) -> None:
         f"  收到 {summary.received} 行：新增 {summary.inserted}，更新 {summary.updated}，"
         f"未变 {summary.unchanged}，拒收 {summary.rejected}{flagged}"
     )
+    if summary.updated_other_source:
+        print(
+            f"  其中 {summary.updated_other_source} 行更新了其他来源写入的记录"
+            "（已标记，原来源与新来源见原因）"
+        )
     if summary.unknown_columns:
         print(f"  未识别的列（未导入，已在批次记录中列出）：{'、'.join(summary.unknown_columns)}")
-    if summary.rejected or summary.flagged:
+    if summary.message:
+        print(f"  说明：{summary.message}")
+    if summary.rejected or summary.flagged or summary.updated_other_source:
         print(f"  查看原因：zhijian data rejected --batch {summary.batch_id} --all")
 
 
@@ -124,8 +131,8 @@ def run_import_dir(args: argparse.Namespace) -> int:
     return 0
 
 
-def _query_rows(sql: str) -> list[dict[str, Any]]:
-    columns, rows = run_query(sql)
+def _query_rows(sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
+    columns, rows = run_query(sql, parameters=parameters)
     return [dict(zip(columns, (json_value(v) for v in row), strict=True)) for row in rows]
 
 
@@ -142,10 +149,15 @@ def run_batches(args: argparse.Namespace) -> int:
         print("尚无导入批次")
     for row in rows:
         head = f"{row['batch_id']}  {row['status']}  {row['dataset']} ← {row['file_name']}"
+        if row["uploader"]:
+            head += f"  上传人 {row['uploader']}"
         if row["status"] == storage.SUCCEEDED:
+            other = row["updated_other_source"]
             print(
                 f"{head}  收到 {row['received']} 新增 {row['inserted']} 更新 {row['updated']} "
                 f"未变 {row['unchanged']} 拒收 {row['rejected']} 标记 {row['flagged']}"
+                + (f" 更新其他来源 {other}" if other else "")
+                + (f"  {row['message']}" if row["message"] else "")
             )
         else:
             print(f"{head}  {row['message'] or ''}".rstrip())
@@ -153,18 +165,18 @@ def run_batches(args: argparse.Namespace) -> int:
 
 
 def run_rejected(args: argparse.Namespace) -> int:
-    conditions = []
+    conditions: list[str] = []
+    parameters: list[Any] = []
     if not args.all:
-        conditions.append("action = '拒收'")
+        conditions.append("action = ?")
+        parameters.append("拒收")
     if args.batch:
-        if not args.batch.replace("-", "").isalnum():
-            from zhijian.cli import UsageError
-
-            raise UsageError(f"批次编号无效：{args.batch}")
-        conditions.append(f"batch_id = '{args.batch}'")
+        conditions.append("batch_id = ?")
+        parameters.append(args.batch)
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     rows = _query_rows(
-        f"SELECT * FROM {storage.ISSUES} {where} ORDER BY batch_id, row_number, column_name"
+        f"SELECT * FROM {storage.ISSUES} {where} ORDER BY batch_id, row_number, column_name",
+        parameters,
     )
     if args.json:
         print_json(rows)

@@ -82,6 +82,39 @@ _TERM_LIMITS: dict[str, tuple[int, int, int, str, str]] = {
 
 
 @dataclass(frozen=True)
+class Restrictions:
+    """What a 判决主文 decides beyond the penalty about reducing and paroling it."""
+
+    # 刑法第五十条第二款：对被判处死刑缓期执行的累犯以及因故意杀人……的犯罪分子，人民法院
+    # 根据犯罪情节等情况可以同时决定对其限制减刑。
+    limited_reduction: bool
+    # 刑法第三百八十三条第四款：……可以同时决定在其死刑缓期执行二年期满依法减为无期徒刑后，
+    # 终身监禁，不得减刑、假释。
+    life_without_parole: bool
+
+
+# A mention with 不, 未 or 无 shortly before it in the same clause (不予限制减刑) decides
+# nothing.
+_NEGATION_RE = re.compile(r"[不未无][^，,。；;：:]{0,3}$")
+_MENTION_RES = {
+    "limited_reduction": re.compile("限制减刑"),
+    "life_without_parole": re.compile("终身监禁"),
+}
+
+
+def restrictions(text: str) -> Restrictions:
+    """Whether the 判决主文 ``text`` decides 限制减刑 or 终身监禁. Both are decided with the
+    sentence (“同时决定”), so a 主文 that does not say them decides neither. Reads only
+    these decisions: the rest of the wording need not parse (bracketed notes count too)."""
+    compact = re.sub(r"\s+", "", text)
+    found = {
+        name: any(not _NEGATION_RE.search(compact[: m.start()]) for m in pattern.finditer(compact))
+        for name, pattern in _MENTION_RES.items()
+    }
+    return Restrictions(**found)
+
+
+@dataclass(frozen=True)
 class Sentence:
     """The executed sentence. Field names and order are the JSON contract."""
 
@@ -114,8 +147,7 @@ def parse_sentence(text: str) -> Sentence:
     if not text.strip():
         raise LawInputError("判决主文为空")
     clean = _clean(text)
-    life_without_parole = "终身监禁" in clean
-    limited_reduction = "限制减刑" in clean
+    decided = restrictions(text)
     # Removed before looking for the principal penalty: the 终身监禁 clause itself
     # mentions 死刑缓期执行 and 无期徒刑.
     clean = _LIMITED_REDUCTION_RE.sub("", _LIFE_WITHOUT_PAROLE_RE.sub("", clean))
@@ -134,8 +166,8 @@ def parse_sentence(text: str) -> Sentence:
         confiscation=scope,
         confiscation_yuan=amount,
         political_rights_months=_political_rights(executed, individual),
-        limited_reduction=limited_reduction,
-        life_without_parole=life_without_parole,
+        limited_reduction=decided.limited_reduction,
+        life_without_parole=decided.life_without_parole,
     )
     _check_death_suspension_clauses(sentence)
     return sentence

@@ -2,16 +2,22 @@
 
 received = inserted + updated + unchanged + rejected, for every batch. Re-importing the
 same rows changes nothing (no new table version). Only one import runs at a time per
-workspace; a batch whose process died is marked 失败 by the next command that holds the
-workspace lock, and readers never saw any of its rows.
+workspace. An uploader's ``WriteScope`` limits the rows it may write (``scope.py``).
+
+A batch whose rows the dataset table committed is never logged as 失败: a failure after
+the commit still records 成功 with the counts, and a batch left 运行中 by a process that
+died is settled by the next command that holds the workspace lock, 成功 from the
+table's commit if there is one and 失败 otherwise (readers never saw any of its rows).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,32 +25,36 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from deltalake import WriterProperties, write_deltalake
 
 from zhijian.warehouse import storage
 from zhijian.warehouse.errors import WarehouseError
+from zhijian.warehouse.merging import Merge, plan_merge, write_merge
 from zhijian.warehouse.readers import StagedFile, load_mapping, stage_file
-from zhijian.warehouse.readers.staging import ahead
+from zhijian.warehouse.scope import OUT_OF_SCOPE, WriteScope, check_whole_file, reject_out_of_scope
+from zhijian.warehouse.sqltext import sql_identifier, sql_literal
 from zhijian.warehouse.standard import Dataset, get_dataset, import_order
 from zhijian.warehouse.validate import (
     REJECT,
+    absent_columns,
     check_query,
     install_macros,
     issues_query,
+    needs_restrictions,
     register_crime_names,
-    sql_literal,
+    register_restrictions,
 )
 from zhijian.warehouse.workspace import Workspace
 
+__all__ = ["ImportSummary", "WriteScope", "import_directory", "import_file"]
+
+logger = logging.getLogger(__name__)
+
 Progress = Callable[[int], None]
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".jsonl", ".ndjson")
-BATCH_ROWS = 256_000
 # Key hashes sorted at a time in the duplicate search: 64 MB of them.
 HASH_SORT_ROWS = 8_000_000
-# Batches DuckDB may produce ahead of the Delta writer.
-PREFETCH = 2
-# Snappy: fast to write and read; the tables are read far more often than written.
-WRITER = WriterProperties(compression="SNAPPY")
+# Tries at recording a batch's end once its rows are committed, and the pause before each.
+END_RECORD_PAUSES = (0.0, 0.2, 1.0)
 
 
 @dataclass(frozen=True)
@@ -58,9 +68,13 @@ class ImportSummary:
     unchanged: int
     rejected: int
     flagged: int
+    # Updated rows whose stored version came from another source (each flagged).
+    updated_other_source: int = 0
     unknown_columns: tuple[str, ...] = field(default=())
     version_before: int | None = None
     version_after: int | None = None
+    uploader: str | None = None
+    message: str | None = None  # what the batch log says besides the counts
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -89,14 +103,17 @@ def import_file(
     source: str | None = None,
     sheet: str | None = None,
     progress: Progress | None = None,
+    scope: WriteScope | None = None,
 ) -> ImportSummary:
-    """Import one file into ``dataset_name`` (for Excel, ``sheet`` or the first sheet);
-    WarehouseError if it cannot be read at all."""
+    """Import one file into ``dataset_name`` (for Excel, ``sheet`` or the first sheet)
+    as ``scope`` allows (None: the server's operator, everything). WarehouseError if it
+    cannot be read at all, or the scope may not write the dataset."""
     workspace = workspace or Workspace.from_environment()
     dataset = get_dataset(dataset_name)
     if not path.is_file():
         raise WarehouseError(f"文件不存在：{path}")
     mapping = load_mapping(mapping_path) if mapping_path else None
+    uploader = scope.who if scope is not None else None
     with workspace.lock():
         storage.fail_stale_batches(workspace)
         batch_id = new_batch_id()
@@ -109,12 +126,15 @@ def import_file(
                 "file_name": path.name,
                 "file_sha256": file_sha256(path),
                 "source": source,
+                "uploader": uploader,
                 "status": storage.RUNNING,
                 "version_before": version_before,
                 "started_at": storage.now(),
             },
         )
+        batch = _Batch(batch_id, dataset, path.name, source, scope, version_before)
         try:
+            check_whole_file(dataset, scope)
             staged = stage_file(
                 path,
                 dataset,
@@ -126,34 +146,87 @@ def import_file(
             # The reader's buffers are free now; hand them back to the system before
             # DuckDB and the Delta writer take theirs, which keeps the peak lower.
             pa.default_memory_pool().release_unused()
-            summary = _check_and_store(workspace, dataset, staged, batch_id, path.name, source)
+            summary = _check_and_store(workspace, batch, staged)
         except Exception as error:
-            message = str(error) if isinstance(error, WarehouseError) else "内部错误"
-            storage.record_batch_end(
-                workspace,
-                batch_id,
-                {"status": storage.FAILED, "finished_at": storage.now(), "message": message},
-            )
-            raise
+            committed = _committed_summary(workspace, batch)
+            if committed is None:
+                _record_failure(workspace, batch_id, error)
+                raise
+            # The rows are in the table: the import succeeded, whatever failed after.
+            logger.warning("import %s failed after its commit: %s", batch_id, type(error).__name__)
+            summary = committed
         finally:
             workspace.remove_staging(batch_id)
-        summary = ImportSummary(**{**asdict(summary), "version_before": version_before})
-        storage.record_batch_end(workspace, batch_id, _batch_values(summary))
+        _record_success(workspace, summary)
         return summary
+
+
+@dataclass(frozen=True)
+class _Batch:
+    batch_id: str
+    dataset: Dataset
+    file_name: str
+    source: str | None
+    scope: WriteScope | None
+    version_before: int | None
+
+    @property
+    def uploader(self) -> str | None:
+        return self.scope.who if self.scope is not None else None
+
+
+def _record_failure(workspace: Workspace, batch_id: str, error: Exception) -> None:
+    message = str(error) if isinstance(error, WarehouseError) else "内部错误"
+    storage.record_batch_end(
+        workspace,
+        batch_id,
+        {"status": storage.FAILED, "finished_at": storage.now(), "message": message},
+    )
+
+
+def _record_success(workspace: Workspace, summary: ImportSummary) -> None:
+    """Record the batch's end, trying again on a failure. Should every try fail, the
+    batch stays 运行中 and the next start settles it from the table's commit."""
+    values = _batch_values(summary)
+    for pause in END_RECORD_PAUSES:
+        time.sleep(pause)
+        try:
+            storage.record_batch_end(workspace, summary.batch_id, values)
+            return
+        except Exception as error:  # the rows are committed; the log entry can wait
+            kind = type(error).__name__
+            logger.warning("import %s: end not recorded: %s", summary.batch_id, kind)
+
+
+def _committed_summary(workspace: Workspace, batch: _Batch) -> ImportSummary | None:
+    """The summary of a batch whose rows the table committed, from the commit's
+    metadata; None when it committed nothing."""
+    commit = storage.find_batch_commit(
+        workspace.table_path(batch.dataset.name), batch.batch_id, batch.version_before
+    )
+    if commit is None:
+        return None
+    return ImportSummary(
+        batch_id=batch.batch_id,
+        dataset=batch.dataset.name,
+        file_name=batch.file_name,
+        **{name: int(commit[name] or 0) for name in storage.COUNTS},
+        unknown_columns=tuple(commit["unknown_columns"] or ()),
+        version_before=batch.version_before,
+        version_after=int(commit["version"]),
+        uploader=batch.uploader,
+        message=commit["message"],
+    )
 
 
 def _batch_values(summary: ImportSummary) -> dict[str, Any]:
     return {
         "status": storage.SUCCEEDED,
-        "received": summary.received,
-        "inserted": summary.inserted,
-        "updated": summary.updated,
-        "unchanged": summary.unchanged,
-        "rejected": summary.rejected,
-        "flagged": summary.flagged,
+        **{name: getattr(summary, name) for name in storage.COUNTS},
         "unknown_columns": "、".join(summary.unknown_columns) or None,
         "version_after": summary.version_after,
         "finished_at": storage.now(),
+        "message": summary.message,
     }
 
 
@@ -168,57 +241,97 @@ def _connect(staging: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _check_and_store(
-    workspace: Workspace,
-    dataset: Dataset,
-    staged: StagedFile,
-    batch_id: str,
-    file_name: str,
-    source: str | None,
-) -> ImportSummary:
+def _check_and_store(workspace: Workspace, batch: _Batch, staged: StagedFile) -> ImportSummary:
+    dataset = batch.dataset
     staged_path = str(staged.path)
     staged_columns = set(pq.read_schema(staged_path).names)
     con = _connect(staged.path.parent)
     try:
         if "crimes" in dataset.column_names and "crimes" in staged_columns:
             register_crime_names(con, staged_path)
+        if needs_restrictions(dataset, staged_columns):
+            register_restrictions(con, staged_path)
         con.execute(f"CREATE TABLE checked AS {check_query(dataset, staged_columns, staged_path)}")
+        reject_out_of_scope(con, workspace, dataset, batch.scope)
         _find_duplicates(con, dataset, staged.rows)
         context = ", ".join(
             f"{sql_literal(value)} AS {name}"
             for name, value in (
-                ("batch_id", batch_id),
+                ("batch_id", batch.batch_id),
                 ("dataset", dataset.name),
-                ("file_name", file_name),
+                ("file_name", batch.file_name),
             )
         )
+        issues = [_duplicates_sql(dataset, context), _out_of_scope_sql(context)]
         bad_rows = "SELECT _row FROM checked WHERE _rejected OR _flagged"
-        issues = _duplicates_sql(dataset, context)
         if _count(con, f"SELECT count(*) FROM ({bad_rows})"):
-            found = issues_query(dataset, staged_columns, staged_path, bad_rows, context)
-            issues = f"{found} UNION ALL {issues}"
-        _write_issues(workspace, con, issues)
+            issues.insert(0, issues_query(dataset, staged_columns, staged_path, bad_rows, context))
         flagged = _count(con, "SELECT count(*) FROM checked WHERE _flagged")
         rejected = _count(con, "SELECT count(*) FROM checked WHERE _rejected") + _count(
             con, "SELECT count(*) FROM duplicates"
         )
-        counts = _store(workspace, con, dataset, batch_id, source, staged.rows - rejected)
+        kept = tuple(c.name for c in absent_columns(dataset, staged_columns))
+        merge = plan_merge(workspace, con, dataset, batch.source, kept, staged.rows - rejected)
+        if merge.other_source:
+            issues.append(merge.other_source_issues(context))
+        _write_issues(workspace, con, " UNION ALL ".join(issues))
+        summary = ImportSummary(
+            batch_id=batch.batch_id,
+            dataset=dataset.name,
+            file_name=batch.file_name,
+            received=staged.rows,
+            inserted=merge.inserted,
+            updated=merge.updated,
+            unchanged=merge.unchanged,
+            rejected=rejected,
+            flagged=flagged,
+            updated_other_source=merge.other_source,
+            unknown_columns=tuple(staged.header.unknown),
+            version_before=batch.version_before,
+            uploader=batch.uploader,
+            message=_absent_note(con, dataset, staged_columns),
+        )
+        version_after = _write(workspace, con, dataset, batch, merge, summary)
     finally:
         con.close()
-    inserted, updated, unchanged, version_after = counts
-    return ImportSummary(
-        batch_id=batch_id,
-        dataset=dataset.name,
-        file_name=file_name,
-        received=staged.rows,
-        inserted=inserted,
-        updated=updated,
-        unchanged=unchanged,
-        rejected=rejected,
-        flagged=flagged,
-        unknown_columns=tuple(staged.header.unknown),
-        version_after=version_after,
-    )
+    return replace(summary, version_after=version_after)
+
+
+def _write(
+    workspace: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    dataset: Dataset,
+    batch: _Batch,
+    merge: Merge,
+    summary: ImportSummary,
+) -> int | None:
+    """Write the new and changed rows, their commit naming the batch and its counts;
+    the table's version after (unchanged when nothing was written)."""
+    path = workspace.table_path(dataset.name)
+    if merge.inserted or merge.updated:
+        commit = storage.batch_commit(
+            batch.batch_id,
+            asdict(summary),
+            unknown_columns=list(summary.unknown_columns),
+            message=summary.message,
+        )
+        write_merge(con, dataset, path, batch.batch_id, merge, commit)
+    return storage.table_version(path)
+
+
+def _absent_note(
+    con: duckdb.DuckDBPyConnection, dataset: Dataset, staged_columns: set[str]
+) -> str | None:
+    """What the batch log says of the columns a file lacked and how they were filled."""
+    absent = absent_columns(dataset, staged_columns)
+    if not absent:
+        return None
+    labels = "".join(f"“{c.label}”" for c in absent)
+    unknown = " OR ".join(f"{sql_identifier(c.name)} IS NULL" for c in absent)
+    count = _count(con, f"SELECT count(*) FROM checked WHERE NOT _rejected AND ({unknown})")
+    derived = [c for c in absent if c.derived_from]
+    how = "非死刑缓期执行的判决依法为“否”，死刑缓期执行的判决按判决主文识别；" if derived else ""
+    return f"文件没有{labels}列：{how}{count} 行无法确定，按未知保存并已标记"
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -226,7 +339,7 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 
 def _key_list(dataset: Dataset, prefix: str = "") -> str:
-    return ", ".join(f'{prefix}"{k}"' for k in dataset.key)
+    return ", ".join(f"{prefix}{sql_identifier(k)}" for k in dataset.key)
 
 
 def _find_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, rows: int) -> None:
@@ -252,7 +365,9 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, rows: int
     con.execute("CREATE TABLE key_hashes AS SELECT h FROM zj_repeated_hashes")
     con.unregister("zj_repeated_hashes")
     keys = _key_list(dataset)
-    join = " AND ".join(f'c."{k}" IS NOT DISTINCT FROM d."{k}"' for k in dataset.key)
+    join = " AND ".join(
+        f"c.{sql_identifier(k)} IS NOT DISTINCT FROM d.{sql_identifier(k)}" for k in dataset.key
+    )
     con.execute(
         f"""
         CREATE TABLE duplicates AS
@@ -273,7 +388,9 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, rows: int
 def _duplicates_sql(dataset: Dataset, context: str) -> str:
     """Quarantine rows for the within-file duplicates."""
     key_names = "、".join(dataset.key)
-    key_values = " || '、' || ".join(f"coalesce(CAST(\"{k}\" AS VARCHAR), '')" for k in dataset.key)
+    key_values = " || '、' || ".join(
+        f"coalesce(CAST({sql_identifier(k)} AS VARCHAR), '')" for k in dataset.key
+    )
     return (
         f"SELECT {context}, _row AS row_number, {sql_literal(key_names)} AS column_name, "
         f"{key_values} AS value, '文件内主键重复：与第' || _duplicate_of || '行相同' AS reason, "
@@ -281,150 +398,22 @@ def _duplicates_sql(dataset: Dataset, context: str) -> str:
     )
 
 
+def _out_of_scope_sql(context: str) -> str:
+    """Quarantine rows for the rows outside the uploader's scope."""
+    return (
+        f"SELECT {context}, _row AS row_number, column_name, value, reason, "
+        f"{sql_literal(REJECT)} AS action FROM {OUT_OF_SCOPE}"
+    )
+
+
 def _write_issues(workspace: Workspace, con: duckdb.DuckDBPyConnection, issues_sql: str) -> None:
     """Quarantine every rejected and flagged value."""
     con.execute(f"CREATE TABLE issues AS {issues_sql}")
     if _count(con, "SELECT count(*) FROM issues"):
-        reader = _arrow_reader(
-            con, "SELECT * FROM issues ORDER BY row_number", storage.ISSUE_SCHEMA
-        )
-        storage.append_issues(workspace, reader)
-
-
-def _arrow_reader(con: duckdb.DuckDBPyConnection, sql: str, schema: pa.Schema) -> Any:
-    """Stream a query's result as Arrow batches with exactly the table's schema."""
-    reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
-    if reader is None:
-        raise WarehouseError("内部错误：查询没有返回结果")
-    return reader.cast(schema)
-
-
-def _store(
-    workspace: Workspace,
-    con: duckdb.DuckDBPyConnection,
-    dataset: Dataset,
-    batch_id: str,
-    source: str | None,
-    expected_accepted: int,
-) -> tuple[int, int, int, int | None]:
-    """Merge the accepted rows into the table; returns inserted, updated, unchanged and
-    the table version after (unchanged when nothing was written). Nothing is written
-    unless the counts add up to the rows received."""
-    path = workspace.table_path(dataset.name)
-    schema = dataset.arrow_schema()
-    table = storage.ensure_table(path, schema)
-    files = storage.current_files(path)
-    has_duplicates = _count(con, "SELECT count(*) FROM duplicates") > 0
-    accepted = _accepted_sql(dataset, source, has_duplicates)
-    if files:
-        # Only the row numbers and what becomes of them: the rows themselves stay in
-        # ``checked`` and are read once more only when some are new or changed.
-        con.execute(f"CREATE TABLE changes AS {_diff_sql(dataset, files, accepted)}")
-        counts = dict(
-            con.execute("SELECT _change, count(*) FROM changes GROUP BY _change").fetchall()
-        )
-        changed = (
-            f"SELECT * FROM ({accepted}) WHERE _row IN "
-            "(SELECT _row FROM changes WHERE _change IN ('insert', 'update'))"
-        )
-    else:  # a first import: every accepted row is new, no need to materialize them again
-        counts = {"insert": _count(con, f"SELECT count(*) FROM ({accepted})")}
-        changed = accepted
-    inserted, updated = int(counts.get("insert", 0)), int(counts.get("update", 0))
-    unchanged = int(counts.get("same", 0))
-    if inserted + updated + unchanged != expected_accepted:
-        raise WarehouseError(
-            "内部校验失败：入库、未变更与拒收行数之和不等于收到的行数，本批次未写入"
-        )
-    if inserted or updated:
-        _write_changes(con, dataset, table, schema, batch_id, changed, updated > 0)
-    return inserted, updated, unchanged, storage.table_version(path)
-
-
-def _accepted_sql(dataset: Dataset, source: str | None, has_duplicates: bool) -> str:
-    """The accepted rows: ``_row`` and the table's data columns."""
-    columns = ["_row"]
-    for name in dataset.column_names:
-        if name == "source_system" and source:
-            columns.append(f'coalesce("source_system", {sql_literal(source)}) AS "source_system"')
-        else:
-            columns.append(f'"{name}"')
-    if "id_number_valid" in dataset.arrow_schema().names:
-        columns.append("id_number_valid")
-    without_duplicates = " AND _row NOT IN (SELECT _row FROM duplicates)" if has_duplicates else ""
-    return f"SELECT {', '.join(columns)} FROM checked WHERE NOT _rejected{without_duplicates}"
-
-
-def _compared_columns(dataset: Dataset) -> list[str]:
-    names = list(dataset.column_names)
-    if "id_number_valid" in dataset.arrow_schema().names:
-        names.append("id_number_valid")
-    return names
-
-
-def _diff_sql(dataset: Dataset, files: list[str], accepted: str) -> str:
-    """Each accepted row's ``_row`` with ``_change``: insert, update or same, against the
-    table's current files."""
-    file_list = "[" + ", ".join(sql_literal(f) for f in files) + "]"
-    compared = _compared_columns(dataset)
-    existing = ", ".join(f'"{c}"' for c in compared)
-    join = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM e."{k}"' for k in dataset.key)
-    same = " AND ".join(f'a."{c}" IS NOT DISTINCT FROM e."{c}"' for c in compared)
-    return (
-        f"SELECT a._row, CASE WHEN e._present IS NULL THEN 'insert' "
-        f"WHEN {same} THEN 'same' ELSE 'update' END AS _change "
-        f"FROM ({accepted}) a "
-        f"LEFT JOIN (SELECT {existing}, TRUE AS _present FROM read_parquet({file_list})) e "
-        f"ON {join}"
-    )
-
-
-def _write_changes(
-    con: duckdb.DuckDBPyConnection,
-    dataset: Dataset,
-    table: Any,
-    schema: pa.Schema,
-    batch_id: str,
-    changed: str,
-    has_updates: bool,
-) -> None:
-    selected = []
-    for name in schema.names:
-        if name == "import_batch_id":
-            selected.append(f"{sql_literal(batch_id)} AS import_batch_id")
-        elif name == "imported_at":
-            selected.append("now()::TIMESTAMPTZ AS imported_at")
-        else:
-            selected.append(f'"{name}"')
-    sql = f"SELECT {', '.join(selected)} FROM ({changed})"
-    # DuckDB produces the batches in a background thread while the Delta writer encodes
-    # the ones before, so the two halves of the write use both cores.
-    batches = ahead(iter(_arrow_reader(con, sql, schema)), PREFETCH)
-    try:
-        reader = pa.RecordBatchReader.from_batches(schema, batches)
-        if not has_updates:
-            write_deltalake(table, reader, mode="append", writer_properties=WRITER)
-            return
-        predicate = " AND ".join(
-            f't."{k}" = s."{k}"'
-            if dataset.column(k).required
-            else f'(t."{k}" IS NOT DISTINCT FROM s."{k}")'
-            for k in dataset.key
-        )
-        (
-            table.merge(
-                source=reader,
-                predicate=predicate,
-                source_alias="s",
-                target_alias="t",
-                writer_properties=WRITER,
-            )
-            .when_matched_update_all()
-            .when_not_matched_insert_all()
-            .execute()
-        )
-    finally:
-        batches.close()  # stops the background thread before the connection closes
+        reader = con.sql("SELECT * FROM issues ORDER BY row_number").to_arrow_reader(256_000)
+        if reader is None:
+            raise WarehouseError("内部错误：查询没有返回结果")
+        storage.append_issues(workspace, reader.cast(storage.ISSUE_SCHEMA))
 
 
 def import_directory(
@@ -433,10 +422,11 @@ def import_directory(
     workspace: Workspace | None = None,
     source: str | None = None,
     progress: Progress | None = None,
+    scope: WriteScope | None = None,
 ) -> list[ImportSummary]:
     """Import every ``<dataset>.<csv|xlsx|parquet|jsonl…>`` in ``directory``, reference
-    data first. Files named after no dataset are left alone and listed in the error if
-    nothing at all matches."""
+    data first, as ``scope`` allows. Files named after no dataset are left alone and
+    listed in the error if nothing at all matches."""
     if not directory.is_dir():
         raise WarehouseError(f"目录不存在：{directory}")
     files = {p.stem: p for p in sorted(directory.iterdir()) if p.suffix.lower() in SUFFIXES}
@@ -444,6 +434,6 @@ def import_directory(
     if not ordered:
         raise WarehouseError(f"目录 {directory} 中没有以数据集命名的文件（如 judgments.csv）")
     return [
-        import_file(name, path, workspace=workspace, source=source, progress=progress)
+        import_file(name, path, workspace=workspace, source=source, progress=progress, scope=scope)
         for name, path in ordered
     ]

@@ -42,17 +42,29 @@ class Column:
     notes: str = ""
     aliases: tuple[str, ...] = ()  # other headers agencies write for this column
     system: bool = False  # filled in by the importer, never read from a file
+    # Required in every row of a file that has the column, but a file without it is
+    # accepted: the value is then read from ``derived_from`` when the file has that
+    # column, and is otherwise unknown (null). For facts a sender may not record
+    # (a court export without 限制减刑), where refusing the file would lose the rest.
+    may_be_absent: bool = False
+    derived_from: str = ""
 
     def __post_init__(self) -> None:
         # A closed list without values, or values on a free column, is a typo in the
         # standard; fail when the module loads rather than on some agency's file.
         if (self.type is ColumnType.ENUM) != bool(self.values):
             raise ValueError(f"字段 {self.name}：只有枚举字段有取值列表")
+        if (self.may_be_absent or self.derived_from) and not self.required:
+            raise ValueError(f"字段 {self.name}：可缺列的字段须为必填字段")
+        if self.derived_from and not self.may_be_absent:
+            raise ValueError(f"字段 {self.name}：只有可缺列的字段可以从其他字段推导")
 
     @property
     def type_text(self) -> str:
-        """The type as the standard writes it: ``int?`` for an optional int."""
-        return f"{self.type.value}{'' if self.required else '?'}"
+        """The type as the standard writes it: ``int?`` for an optional int, ``bool!``
+        for a column that must be filled but may be absent from a file."""
+        mark = "!" if self.may_be_absent else "" if self.required else "?"
+        return f"{self.type.value}{mark}"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -63,7 +75,59 @@ class Column:
             "values": list(self.values),
             "notes": self.notes,
             "aliases": list(self.aliases),
+            "may_be_absent": self.may_be_absent,
+            "derived_from": self.derived_from or None,
         }
+
+
+class ScopeKind(StrEnum):
+    """Which unit a dataset's row belongs to, and so whose uploads may write it."""
+
+    FACILITY = "facility"  # the unit supervising the row's facility
+    REGION = "region"  # the unit whose area holds the row's region code
+    LINKED = "linked"  # the unit of the row it refers to, in another dataset
+    PROVINCE = "province"  # nobody's alone: reference data and province-wide sources
+
+
+@dataclass(frozen=True)
+class WriteRule:
+    """A dataset's write scope, part of the data contract: how the unit a row belongs
+    to is found. ``column`` names the facility (FACILITY), the region (REGION) or the
+    row referred to (LINKED, by ``linked_to``'s key). ``exclusive_period`` is (person,
+    start, end): one person's periods [start, end) at facilities of different units
+    cannot overlap (nobody is held in two places at once)."""
+
+    kind: ScopeKind
+    column: str = ""
+    linked_to: str = ""
+    exclusive_period: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """The rule as docs/data-standard.md writes it."""
+        if self.kind is ScopeKind.FACILITY:
+            text = f"**facility** — a row belongs to the unit supervising its `{self.column}`"
+        elif self.kind is ScopeKind.REGION:
+            text = f"**region** — a row belongs to the unit whose area holds its `{self.column}`"
+        elif self.kind is ScopeKind.LINKED:
+            text = (
+                f"**linked** — a row belongs to the unit of the `{self.linked_to}` row its "
+                f"`{self.column}` names"
+            )
+        else:
+            return (
+                "**province** — written only by the 省院 or by a source registered for this dataset"
+            )
+        if self.exclusive_period:
+            person, start, end = self.exclusive_period
+            text += (
+                f"; one `{person}`'s periods [`{start}`, `{end}`) at facilities of "
+                "different units cannot overlap"
+            )
+        return text
+
+
+FACILITY_SCOPE = WriteRule(ScopeKind.FACILITY, "facility_code")
+PROVINCE_SCOPE = WriteRule(ScopeKind.PROVINCE)
 
 
 @dataclass(frozen=True)
@@ -74,6 +138,7 @@ class Dataset:
     key: tuple[str, ...]  # the natural key
     columns: tuple[Column, ...]
     reference: bool = False  # imported before the others (facilities, staff)
+    write_rule: WriteRule = PROVINCE_SCOPE  # whose uploads may write its rows
 
     def __post_init__(self) -> None:
         names = self.column_names
@@ -82,6 +147,13 @@ class Dataset:
             raise ValueError(f"数据集 {self.name}：字段名或中文名重复")
         if not set(self.key) <= set(names):
             raise ValueError(f"数据集 {self.name}：主键字段不存在")
+        rule = self.write_rule
+        used = [rule.column, *rule.exclusive_period] if rule.column else []
+        if not set(used) <= set(names):
+            raise ValueError(f"数据集 {self.name}：写入范围的字段不存在")
+        for column in self.columns:
+            if column.derived_from and column.derived_from not in names:
+                raise ValueError(f"数据集 {self.name}：{column.name} 的推导来源字段不存在")
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -128,6 +200,12 @@ class Dataset:
             "section": self.section,
             "key": list(self.key),
             "reference": self.reference,
+            "write_scope": {
+                "kind": self.write_rule.kind.value,
+                "column": self.write_rule.column or None,
+                "linked_to": self.write_rule.linked_to or None,
+                "exclusive_period": list(self.write_rule.exclusive_period),
+            },
             "columns": [c.to_json() for c in self.columns],
         }
 
@@ -165,19 +243,29 @@ def _arrow_types() -> dict[ColumnType, Any]:
 
 
 def _col(
-    name: str, spec: str, label: str, notes: str = "", *, values: str = "", aliases: str = ""
+    name: str,
+    spec: str,
+    label: str,
+    notes: str = "",
+    *,
+    values: str = "",
+    aliases: str = "",
+    derived_from: str = "",
 ) -> Column:
     """One row of the standard's tables, written the way the standard writes it: ``spec``
-    is the type with a trailing ``?`` when the column is optional; ``values`` (the closed
-    list) and ``aliases`` are comma-separated."""
+    is the type with a trailing ``?`` when the column is optional, ``!`` when it is
+    required but may be absent from a file; ``values`` (the closed list) and
+    ``aliases`` are comma-separated."""
     return Column(
         name=name,
-        type=ColumnType(spec.removesuffix("?")),
+        type=ColumnType(spec.rstrip("?!")),
         label=label,
         required=not spec.endswith("?"),
         values=_split(values),
         notes=notes,
         aliases=_split(aliases),
+        may_be_absent=spec.endswith("!"),
+        derived_from=derived_from,
     )
 
 
@@ -236,9 +324,10 @@ def _dataset(
     section: str,
     key: tuple[str, ...],
     *columns: Column,
+    scope: WriteRule,
     reference: bool = False,
 ) -> Dataset:
-    return Dataset(name, label, section, key, (*columns, *SOURCE_COLUMNS), reference)
+    return Dataset(name, label, section, key, (*columns, *SOURCE_COLUMNS), reference, scope)
 
 
 REFERENCE = "参考数据"
@@ -269,6 +358,7 @@ _REFERENCE_DATA = (
             "派驻/监督检察院",
             "name or code of the 检察院 or 派出检察院 that supervises it",
         ),
+        scope=PROVINCE_SCOPE,
         reference=True,
     ),
     _dataset(
@@ -283,6 +373,7 @@ _REFERENCE_DATA = (
         _col("role", "text", "职务/岗位", "e.g. 管教民警, 监区长, 审判员"),
         _col("start_date", "date?", "任职开始日期"),
         _col("end_date", "date?", "任职结束日期"),
+        scope=PROVINCE_SCOPE,
         reference=True,
     ),
 )
@@ -310,8 +401,21 @@ _SENTENCES = (
         _col("term_months", "int?", "刑期（月）", "fixed terms only"),
         _col("probation_months", "int?", "缓刑考验期（月）", "null = no probation"),
         _col("recidivist", "bool", "累犯"),
-        _col("limited_reduction", "bool", "限制减刑", "刑法第五十条第二款"),
-        _col("life_without_parole", "bool", "终身监禁"),
+        _col(
+            "limited_reduction",
+            "bool!",
+            "限制减刑",
+            "刑法第五十条第二款: only a 死刑缓期二年执行 can carry it, so 否 for any other penalty",
+            derived_from="sentence_text",
+        ),
+        _col(
+            "life_without_parole",
+            "bool!",
+            "终身监禁",
+            "刑法第三百八十三条第四款: only a 死刑缓期二年执行 can carry it, so 否 for any other "
+            "penalty",
+            derived_from="sentence_text",
+        ),
         _col("fine_yuan", "money?", "罚金"),
         _col("confiscation", "enum?", "没收财产", values="部分, 全部"),
         _col("restitution_yuan", "money?", "追缴/责令退赔"),
@@ -328,6 +432,7 @@ _SENTENCES = (
             "判决主文",
             "the original wording, e.g. 判处有期徒刑三年六个月，并处罚金人民币五千元",
         ),
+        scope=PROVINCE_SCOPE,
     ),
     _dataset(
         "custody_records",
@@ -361,6 +466,11 @@ _SENTENCES = (
             values="刑满释放, 假释, 暂予监外执行, 送交监狱, 移押, 释放, 死亡, 脱逃, 其他",
         ),
         _col("status", "enum", "状态", values="在押, 已出所"),
+        scope=WriteRule(
+            ScopeKind.FACILITY,
+            "facility_code",
+            exclusive_period=("id_number", "admission_date", "release_date"),
+        ),
     ),
     _dataset(
         "sentence_changes",
@@ -414,6 +524,7 @@ _SENTENCES = (
             "财产性判项履行情况",
             values="无财产性判项, 已履行, 部分履行, 未履行, 确无履行能力",
         ),
+        scope=FACILITY_SCOPE,
     ),
     _dataset(
         "property_judgments",
@@ -438,6 +549,7 @@ _SENTENCES = (
             values="执行完毕, 部分执行, 未执行, 终结本次执行, 免除",
         ),
         _col("updated_on", "date", "更新日期"),
+        scope=PROVINCE_SCOPE,
     ),
     _dataset(
         "prison_accounts",
@@ -449,6 +561,7 @@ _SENTENCES = (
         _col("month", "month", "月份"),
         _col("spend_yuan", "money", "当月消费"),
         _col("balance_yuan", "money", "月末余额"),
+        scope=FACILITY_SCOPE,
     ),
     _dataset(
         "assessments",
@@ -461,6 +574,7 @@ _SENTENCES = (
         _col("score", "number", "考核分"),
         _col("award", "enum?", "奖励", values="表扬, 物质奖励, 立功, 重大立功"),
         _col("punishment", "enum?", "处罚", values="警告, 记过, 禁闭"),
+        scope=FACILITY_SCOPE,
     ),
     _dataset(
         "medical_reviews",
@@ -478,6 +592,7 @@ _SENTENCES = (
             "结论",
             values="仍符合保外就医条件, 情形消失, 待定",
         ),
+        scope=PROVINCE_SCOPE,
     ),
 )
 
@@ -504,6 +619,7 @@ _COMMUNITY = (
             values="在矫, 解除矫正, 撤销缓刑, 撤销假释, 收监执行, 死亡, 脱管",
         ),
         _col("status_date", "date?", "状态变更日期"),
+        scope=WriteRule(ScopeKind.REGION, "agency_region_code"),
     ),
     _dataset(
         "correction_events",
@@ -524,6 +640,7 @@ _COMMUNITY = (
         _col("end_date", "date?", "截止日期", "for 外出批准: the last approved day"),
         _col("destination_region_code", "text?", "目的地", "for 外出批准"),
         _col("note", "text?", "说明"),
+        scope=WriteRule(ScopeKind.LINKED, "case_id", linked_to="community_corrections"),
     ),
 )
 
@@ -553,6 +670,7 @@ _CROSS_CHECKS = (
             "已通知社区矫正机构",
             "社区矫正法第三十二条",
         ),
+        scope=PROVINCE_SCOPE,
     ),
     _dataset(
         "travel_records",
@@ -565,6 +683,7 @@ _CROSS_CHECKS = (
         _col("event_time", "timestamp", "时间"),
         _col("region_code", "text", "地点区划"),
         _col("detail", "text?", "详情", "train number, hotel, …"),
+        scope=PROVINCE_SCOPE,
     ),
     _dataset(
         "detention_stages",
@@ -593,6 +712,7 @@ _CROSS_CHECKS = (
         ),
         _col("stage_end", "date?", "结束日", "null while current"),
         _col("legal_basis", "text?", "延长/重新计算依据"),
+        scope=FACILITY_SCOPE,
     ),
     _dataset(
         "deaths",
@@ -608,6 +728,7 @@ _CROSS_CHECKS = (
             values="公安户籍注销, 民政火化, 卫健死亡医学证明, 监管场所报告",
         ),
         _col("place", "text?", "死亡地点"),
+        scope=PROVINCE_SCOPE,
     ),
     _dataset(
         "benefit_payments",
@@ -626,6 +747,7 @@ _CROSS_CHECKS = (
         _col("kind", "enum", "类别", values="发放, 基数调整"),
         _col("amount_yuan", "money", "金额"),
         _col("paying_region_code", "text", "发放地区划"),
+        scope=PROVINCE_SCOPE,
     ),
 )
 
@@ -642,6 +764,7 @@ _CUSTODY = (
         _col("area_type", "enum", "区域", values=_AREA_TYPES),
         _col("name", "text", "点位名称"),
         _col("key_area", "bool", "重点部位"),
+        scope=FACILITY_SCOPE,
     ),
     _dataset(
         "video_segments",
@@ -651,6 +774,7 @@ _CUSTODY = (
         _col("camera_id", "text", "点位编号"),
         _col("start_time", "timestamp", "开始时间", "one continuous stored recording"),
         _col("end_time", "timestamp", "结束时间"),
+        scope=WriteRule(ScopeKind.LINKED, "camera_id", linked_to="video_cameras"),
     ),
     _dataset(
         "custody_events",
@@ -672,6 +796,7 @@ _CUSTODY = (
         _col("camera_id", "text?", "点位编号", "where known"),
         _col("officer_count", "int?", "在场民警人数"),
         _col("note", "text?", "说明"),
+        scope=FACILITY_SCOPE,
     ),
 )
 
@@ -680,6 +805,29 @@ DATASETS: dict[str, Dataset] = {
     dataset.name: dataset
     for dataset in (*_REFERENCE_DATA, *_SENTENCES, *_COMMUNITY, *_CROSS_CHECKS, *_CUSTODY)
 }
+
+
+def _check_links() -> None:
+    """A linked dataset names a dataset of the standard by its one-column key, and that
+    dataset decides by a column of its own."""
+    for dataset in DATASETS.values():
+        rule = dataset.write_rule
+        if rule.kind is not ScopeKind.LINKED:
+            continue
+        target = DATASETS.get(rule.linked_to)
+        if (
+            target is None
+            or len(target.key) != 1
+            or target.write_rule.kind
+            not in (
+                ScopeKind.FACILITY,
+                ScopeKind.REGION,
+            )
+        ):
+            raise ValueError(f"数据集 {dataset.name}：写入范围所依据的数据集无效")
+
+
+_check_links()
 
 
 def get_dataset(name: str) -> Dataset:
@@ -740,7 +888,8 @@ def render_markdown() -> str:
 def dataset_markdown(dataset: Dataset) -> str:
     """One dataset as a heading and a table of its columns."""
     heading = f"### {dataset.name} {dataset.label} — key: {dataset.key_text}\n"
-    return f"{heading}\n{_columns_table(dataset.columns)}"
+    scope = f"Write scope: {dataset.write_rule.describe()}.\n"
+    return f"{heading}\n{scope}\n{_columns_table(dataset.columns)}"
 
 
 def _columns_table(columns: tuple[Column, ...]) -> str:
@@ -751,7 +900,11 @@ def _columns_table(columns: tuple[Column, ...]) -> str:
 
 def _column_row(column: Column) -> str:
     aliases = f"also headed {', '.join(column.aliases)}" if column.aliases else ""
-    parts = (", ".join(column.values), column.notes, aliases)
+    absent = ""
+    if column.may_be_absent:
+        derived = f"read from `{column.derived_from}` or else " if column.derived_from else ""
+        absent = f"a file without this column: {derived}unknown (null)"
+    parts = (", ".join(column.values), column.notes, absent, aliases)
     notes = " — ".join(part for part in parts if part)
     cells = (column.name, column.type_text, column.label, notes)
     return "|" + "|".join(_cell(cell) for cell in cells) + "|"
@@ -783,6 +936,12 @@ nothing else. Column names are the contract; the Chinese labels are what users s
   `id_number`). Case, spaces (full-width ones too), full- against half-width forms and a
   trailing `*` or `（必填）` make no difference.
 - **Optional columns** have a `?` after their type; every other column must be filled.
+- **Columns that may be absent** have a `!` after their type: every row of a file that
+  has the column must fill it, but a file without the column is still accepted, because
+  the sender may not record the fact at all (a court export without `限制减刑`). The
+  value is then derived from the column the notes name when the file has it, and
+  otherwise stored as unknown (null); the batch log says so and rows left unknown are
+  flagged. Models read null here as 未知, never as 否.
 - **Dates and times.** Dates are `YYYY-MM-DD`, months `YYYY-MM`, timestamps
   `YYYY-MM-DD HH:MM:SS` in Asia/Shanghai time, stored as that wall time without a zone.
   The importer also accepts the forms agencies really export: `2023/5/6`,
@@ -802,6 +961,13 @@ nothing else. Column names are the contract; the Chinese labels are what users s
   GB/T 2260 codes (Shandong 370000; its cities 370100 … 371700, there is no 371200).
 - **Reference data first.** `facilities` and `staff` are imported before the other
   datasets, which refer to them.
+- **Write scope.** Each dataset says which unit its rows belong to, and so who may
+  write them: **facility** (the unit supervising the row's `facility_code`), **region**
+  (the unit whose area holds the row's region code), **linked** (the unit of the row it
+  refers to, already in the warehouse) or **province** (reference data and other
+  agencies' province-wide sources, written by the 省院 or a source registered for the
+  dataset). An uploader scoped to a unit has rows outside its scope rejected with the
+  reason; `zhijian data import` on the server writes everything.
 
 ## 来源与系统字段
 

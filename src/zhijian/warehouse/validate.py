@@ -20,6 +20,8 @@ import duckdb
 from zhijian.law.crimes import resolve_crime
 from zhijian.law.errors import LawInputError
 from zhijian.law.idnumber import CHECK_CHARS, PROVINCE_CODES, WEIGHTS
+from zhijian.law.sentence import DEATH_SUSPENDED, restrictions
+from zhijian.warehouse.sqltext import sql_literal
 from zhijian.warehouse.standard import Column, ColumnType, Dataset
 
 REJECT = "拒收"
@@ -61,12 +63,6 @@ REASONS = {
     ColumnType.MONTH: "不是有效月份（如 2023-05、2023年5月、202305）",
     ColumnType.BOOL: "不是有效的是/否值（是/否、true/false、1/0、Y/N）",
 }
-
-
-def sql_literal(text: str) -> str:
-    """A SQL string literal; values never reach SQL any other way than through this or
-    bound parameters."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -236,7 +232,13 @@ class Problem:
 
 def _problems(dataset: Dataset, staged_columns: set[str]) -> list[Problem]:
     problems = []
+    absent = absent_columns(dataset, staged_columns)
     for column in dataset.columns:
+        if column in absent:
+            value = _absent_value(column, staged_columns)
+            reason = _unknown_reason(column, staged_columns, value)
+            problems.append(Problem(column.name, "NULL::VARCHAR", reason, reject=False))
+            continue
         raw = _raw(column.name, staged_columns)
         reason = error_reason(column, raw, normalized(column, raw))
         if reason is not None:
@@ -256,6 +258,43 @@ def _raw(name: str, staged_columns: set[str]) -> str:
     return f'raw."{name}"' if name in staged_columns else "NULL::VARCHAR"
 
 
+def absent_columns(dataset: Dataset, staged_columns: set[str]) -> list[Column]:
+    """The columns that may be absent and are: derived, or else unknown (null)."""
+    return [c for c in dataset.columns if c.may_be_absent and c.name not in staged_columns]
+
+
+# The derivations the standard's ``derived_from`` may name: (column, source) pairs.
+DERIVED = {
+    ("limited_reduction", "sentence_text"),
+    ("life_without_parole", "sentence_text"),
+}
+
+
+def _absent_value(column: Column, staged_columns: set[str]) -> str:
+    """An absent column's value over relation ``raw``: for the 限制减刑/终身监禁 flags,
+    否 for every penalty but 死缓 (only it can carry them: 刑法第五十条第二款、第三百八十三条
+    第四款), and for a 死缓 what its 判决主文 decides; null (unknown) without one."""
+    if (column.name, column.derived_from) not in DERIVED:
+        return "NULL::BOOLEAN" if column.type is ColumnType.BOOL else "NULL"
+    penalty = _raw("principal_penalty", staged_columns)
+    derived = (
+        f'zj_restrictions."{column.name}"' if "sentence_text" in staged_columns else "NULL::BOOLEAN"
+    )
+    return (
+        f"CASE WHEN {penalty} IS NULL THEN NULL::BOOLEAN "
+        f"WHEN {penalty} <> {sql_literal(DEATH_SUSPENDED)} THEN FALSE ELSE {derived} END"
+    )
+
+
+def _unknown_reason(column: Column, staged_columns: set[str], value: str) -> str:
+    """SQL: the flag of a row whose absent column stays unknown, or NULL."""
+    penalty = _raw("principal_penalty", staged_columns)
+    applies = f"{penalty} = {sql_literal(DEATH_SUSPENDED)} AND " if column.derived_from else ""
+    source = "本行也没有判决主文，" if column.derived_from else ""
+    text = f"文件没有“{column.label}”列，{source}按未知保存并标记（模型按“未知”处理）"
+    return f"CASE WHEN {applies}({value}) IS NULL THEN {sql_literal(text)} END"
+
+
 def _source(dataset: Dataset, staged_columns: set[str], staged: str, where: str = "") -> str:
     source = f"(SELECT * FROM read_parquet({sql_literal(staged)}) {where})"
     if "id_number" in staged_columns:
@@ -263,7 +302,16 @@ def _source(dataset: Dataset, staged_columns: set[str], staged: str, where: str 
     joins = ""
     if "crimes" in dataset.column_names and "crimes" in staged_columns:
         joins = " LEFT JOIN zj_crimes ON zj_crimes.raw = raw.crimes"
+    if needs_restrictions(dataset, staged_columns):
+        joins += " LEFT JOIN zj_restrictions ON zj_restrictions.raw = raw.sentence_text"
     return f"{source} raw{joins}"
+
+
+def needs_restrictions(dataset: Dataset, staged_columns: set[str]) -> bool:
+    """Whether an absent column is read from the staged 判决主文 (``register_restrictions``
+    must have run)."""
+    absent = absent_columns(dataset, staged_columns)
+    return "sentence_text" in staged_columns and any(c.derived_from for c in absent)
 
 
 def check_query(dataset: Dataset, staged_columns: set[str], staged: str) -> str:
@@ -276,10 +324,13 @@ def check_query(dataset: Dataset, staged_columns: set[str], staged: str) -> str:
     normalizing expression is evaluated twice. The reasons themselves come from
     ``issues_query``, run only on the rows that have any."""
     inner = ["raw._row AS _row"]
+    absent = absent_columns(dataset, staged_columns)
     for column in dataset.columns:
         value = normalized(column, _raw(column.name, staged_columns))
         if column.name == "crimes" and "crimes" not in staged_columns:
             value = "NULL::VARCHAR[]"
+        if column in absent:
+            value = _absent_value(column, staged_columns)
         inner.append(f'{value} AS "{column.name}"')
         inner.append(f'{_raw(column.name, staged_columns)} AS "_raw_{column.name}"')
     for helper in ("_id_problem", "_numeric_columns", "_parse_error"):
@@ -302,13 +353,20 @@ def check_query(dataset: Dataset, staged_columns: set[str], staged: str) -> str:
 def _checked_problems(dataset: Dataset, staged_columns: set[str]) -> tuple[list[str], list[str]]:
     """The rejection and flag tests of ``check_query``, over its inner query ``n``."""
     rejects = []
+    absent = absent_columns(dataset, staged_columns)
     for column in dataset.columns:
+        if column in absent:
+            continue
         reason = error_reason(column, f'n."_raw_{column.name}"', f'n."{column.name}"')
         if reason is not None:
             rejects.append(f"({reason}) IS NOT NULL")
     if "_parse_error" in staged_columns:
         rejects.append("n._parse_error IS NOT NULL")
     flags = []
+    for column in absent:
+        penalty = 'n."principal_penalty"'
+        applies = f"{penalty} = {sql_literal(DEATH_SUSPENDED)} AND " if column.derived_from else ""
+        flags.append(f'({applies}n."{column.name}" IS NULL)')
     if "id_number" in dataset.column_names and "id_number" in staged_columns:
         flags.append(f"({_id_flag_reason(staged_columns, 'n', 'n._raw_id_number')}) IS NOT NULL")
     if "crimes" in dataset.column_names and "crimes" in staged_columns:
@@ -377,6 +435,29 @@ def register_crime_names(con: duckdb.DuckDBPyConnection, staged: str) -> None:
     resolved = [(raw, *split_crimes(raw)) for (raw,) in rows]
     if resolved:
         con.executemany("INSERT INTO zj_crimes VALUES (?, ?, ?)", resolved)
+
+
+def register_restrictions(con: duckdb.DuckDBPyConnection, staged: str) -> None:
+    """What each distinct 判决主文 of a 死缓 decides about 限制减刑 and 终身监禁, read by the
+    legal kernel (``zhijian.law.sentence.restrictions``), into table ``zj_restrictions``.
+    Other penalties cannot carry either, so their wording is not read."""
+    rows = con.execute(
+        f"SELECT DISTINCT sentence_text FROM read_parquet({sql_literal(staged)}) "
+        "WHERE sentence_text IS NOT NULL AND principal_penalty = ?",
+        [DEATH_SUSPENDED],
+    ).fetchall()
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE zj_restrictions "
+        "(raw VARCHAR, limited_reduction BOOLEAN, life_without_parole BOOLEAN)"
+    )
+    decided = [(raw, *_decided(raw)) for (raw,) in rows]
+    if decided:
+        con.executemany("INSERT INTO zj_restrictions VALUES (?, ?, ?)", decided)
+
+
+def _decided(text: str) -> tuple[bool, bool]:
+    found = restrictions(text)
+    return found.limited_reduction, found.life_without_parole
 
 
 def split_crimes(cell: str) -> tuple[list[str], str | None]:

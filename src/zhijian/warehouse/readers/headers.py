@@ -70,8 +70,11 @@ class Matcher:
         self.dataset = dataset
         self._lookup = header_lookup(dataset)
         self._mapping = self._checked(mapping)
+        # A column that may be absent is required in its cells, not in the header.
         self.required = [
-            c for c in dataset.columns if c.required and not c.system and c.name not in SOURCE_NAMES
+            c
+            for c in dataset.columns
+            if c.required and not c.may_be_absent and not c.system and c.name not in SOURCE_NAMES
         ]
         self.min_hits = 1 if len(self.required) <= 1 else 2
 
