@@ -1,9 +1,15 @@
-"""``zhijian models list | test | run``: the supervision library from the command line."""
+"""``zhijian models list | test | run``: the supervision library from the command line.
+
+Each takes ``--library DIR`` to use the models of a folder of one's own (``<id>.yml``
+with ``<id>.sql``, in DIR or one sub-folder down; SQL only) instead of the packaged
+library.
+"""
 
 from __future__ import annotations
 
 import argparse
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from zhijian.cli import UsageError, print_json
@@ -16,10 +22,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
     listing = sub.add_parser("list", help="列出模型库中的模型")
     listing.add_argument("--json", action="store_true")
+    _library_option(listing)
     listing.set_defaults(handler=run_list)
 
     test = sub.add_parser("test", help="运行模型自带的测试（yml 中的 tests）")
     test.add_argument("ids", nargs="*", metavar="ID", help="模型编号；省略则测试全部")
+    _library_option(test)
     test.set_defaults(handler=run_test)
 
     run = sub.add_parser("run", help="在数据仓库上运行模型并生成线索")
@@ -31,15 +39,26 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "--param", action="append", default=[], metavar="ID.名称=值", help="覆盖模型参数，可重复"
     )
     run.add_argument("--json", action="store_true")
+    _library_option(run)
     run.set_defaults(handler=run_models_command)
 
 
-def _library(ids: list[str] | None) -> list[Any]:
+def _library_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--library",
+        type=Path,
+        metavar="DIR",
+        help="使用该文件夹中自己编写的模型（<编号>.yml 与 <编号>.sql，只能是 SQL 模型），"
+        "而不是内置模型库",
+    )
+
+
+def _library(ids: list[str] | None, folder: Path | None = None) -> list[Any]:
     from zhijian.supervision.errors import ModelError
     from zhijian.supervision.spec import load_library
 
     try:
-        specs = load_library()
+        specs = load_library() if folder is None else load_library(folder, user=True)
     except ModelError as error:
         raise UsageError(str(error)) from None
     if not ids:
@@ -52,7 +71,7 @@ def _library(ids: list[str] | None) -> list[Any]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    specs = _library(None)
+    specs = _library(None, args.library)
     if args.json:
         print_json(
             [
@@ -83,7 +102,7 @@ def run_test(args: argparse.Namespace) -> int:
 
     failed = 0
     total = 0
-    for spec in _library(args.ids):
+    for spec in _library(args.ids, args.library):
         for outcome in run_tests(spec):
             total += 1
             mark = "通过" if outcome.passed else "失败"
@@ -116,9 +135,10 @@ def _as_of(text: str | None) -> date:
 def run_models_command(args: argparse.Namespace) -> int:
     from zhijian.supervision.engine import run_models
     from zhijian.supervision.errors import ModelError
+    from zhijian.supervision.sandbox import max_rows_from_environment
     from zhijian.web import ensure_database, setup_django
 
-    specs = _library(args.ids)
+    specs = _library(args.ids, args.library)
     overrides = _overrides(args.param)
     unknown = set(overrides) - {s.id for s in specs}
     if unknown:
@@ -127,9 +147,10 @@ def run_models_command(args: argparse.Namespace) -> int:
         for spec in specs:
             for name, value in overrides.get(spec.id, {}).items():
                 spec.coerce_param(name, value)
+        max_rows = max_rows_from_environment()
     except ModelError as error:
         raise UsageError(str(error)) from None
-    results = run_models(specs, _as_of(args.as_of), overrides)
+    results = run_models(specs, _as_of(args.as_of), overrides, max_rows=max_rows)
     setup_django()
     ensure_database()
     from zhijian.web.leads.actions import sync_run

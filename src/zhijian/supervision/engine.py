@@ -2,11 +2,13 @@
 
 A run records the model version (hash of its files), the parameters, the as-of date,
 the warehouse table versions read, the hit count, the duration and any error. One model
-failing does not stop the others.
+failing does not stop the others. Each model reads a connection holding only its
+declared inputs, and a result of more than ``max_rows`` rows fails the model's run.
 """
 
 from __future__ import annotations
 
+import math
 import string
 import time
 from collections.abc import Callable, Iterable
@@ -18,7 +20,14 @@ import duckdb
 
 from zhijian.supervision.errors import ModelError
 from zhijian.supervision.results import Hit, RunResult
-from zhijian.supervision.sandbox import DEFAULT_SECONDS, check_sql, parameter_names, run_limited
+from zhijian.supervision.sandbox import (
+    DEFAULT_SECONDS,
+    MAX_RESULT_ROWS,
+    check_sql,
+    parameter_names,
+    run_limited,
+    too_many_rows,
+)
 from zhijian.supervision.spec import ModelSpec
 from zhijian.warehouse.compute import Snapshot, connect
 from zhijian.warehouse.workspace import Workspace
@@ -51,13 +60,28 @@ def evaluate(
     params: dict[str, Any],
     *,
     seconds: float = DEFAULT_SECONDS,
+    max_rows: int = MAX_RESULT_ROWS,
 ) -> list[Hit]:
-    """The model's hits on the datasets visible through ``con``."""
+    """The model's hits on the datasets visible through ``con``; ModelError when the
+    model fails or finds more than ``max_rows`` rows."""
     if spec.engine == "python":
-        rows = python_models()[spec.id](con, as_of, params)
+        rows = _python_rows(spec, con, as_of, params)
+        if len(rows) > max_rows:
+            raise too_many_rows(spec.id, max_rows)
     else:
-        rows = _sql_rows(spec, con, as_of, params, seconds)
+        rows = _sql_rows(spec, con, as_of, params, seconds, max_rows)
     return [to_hit(spec, row, as_of) for row in rows]
+
+
+def _python_rows(
+    spec: ModelSpec, con: duckdb.DuckDBPyConnection, as_of: date, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    model = python_models().get(spec.id)
+    if model is None:
+        # Only the packaged library has Python models: a spec from anywhere else that
+        # says ``engine: python`` runs no code.
+        raise ModelError(f"模型 {spec.id} 不是模型库内置的 Python 模型，不能运行")
+    return model(con, as_of, params)
 
 
 def _sql_rows(
@@ -66,6 +90,7 @@ def _sql_rows(
     as_of: date,
     params: dict[str, Any],
     seconds: float,
+    max_rows: int,
 ) -> list[dict[str, Any]]:
     query = check_sql(spec.sql, spec.id, spec.inputs)
     values = {"as_of": as_of, **params}
@@ -76,7 +101,12 @@ def _sql_rows(
             f"模型 {spec.id} 的 SQL 使用了未声明的参数：{'、'.join(sorted(undeclared))}"
         )
     columns, rows = run_limited(
-        con, spec.sql, {name: values[name] for name in used}, model=spec.id, seconds=seconds
+        con,
+        spec.sql,
+        {name: values[name] for name in used},
+        model=spec.id,
+        seconds=seconds,
+        max_rows=max_rows,
     )
     missing = {"id_number", "evidence"} - set(columns)
     if missing:
@@ -85,7 +115,13 @@ def _sql_rows(
 
 
 def to_hit(spec: ModelSpec, row: dict[str, Any], as_of: date) -> Hit:
-    evidence = dict(row.get("evidence") or {})
+    found = row.get("evidence") or {}
+    if not isinstance(found, dict):
+        raise ModelError(
+            f"模型 {spec.id} 的 evidence 列应为 struct（{{'字段': 值, …}}），"
+            f"实为 {type(found).__name__}"
+        )
+    evidence = dict(found)
     unknown = [k for k in spec.key if k not in evidence]
     if unknown:
         raise ModelError(f"模型 {spec.id} 的证据缺少关键字段：{'、'.join(unknown)}")
@@ -124,14 +160,21 @@ def display(value: Any) -> str:
 
 
 def plain(value: Any) -> Any:
-    """A value JSON can carry (dates as ISO text, decimals as numbers)."""
+    """A value JSON can carry (dates as ISO text, decimals as numbers, structs as
+    objects; anything else, and a number that is not finite, as text)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, date | datetime):
         return display(value)
     if isinstance(value, Decimal):
-        return float(value)
+        return float(value) if value.is_finite() else str(value)
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
-    return value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return str(value)
 
 
 def format_message(template: str, values: dict[str, Any]) -> str:
@@ -147,17 +190,23 @@ def run_model(
     overrides: dict[str, Any] | None = None,
     *,
     seconds: float = DEFAULT_SECONDS,
+    max_rows: int = MAX_RESULT_ROWS,
 ) -> RunResult:
-    """Run one model; an error is recorded in the result, never raised."""
+    """Run one model on a connection over ``snapshot`` holding only the model's declared
+    inputs; an error (or a result over ``max_rows`` rows) is recorded in the result,
+    never raised."""
     started = time.perf_counter()
     params: dict[str, Any] = {}
     hits: list[Hit] = []
     error = None
+    con = snapshot.narrowed(spec.inputs)
     try:
         params = spec.param_values(overrides)
-        hits = evaluate(spec, snapshot.connection, as_of, params, seconds=seconds)
+        hits = evaluate(spec, con, as_of, params, seconds=seconds, max_rows=max_rows)
     except ModelError as failure:
         error = str(failure)
+    finally:
+        con.close()
     return RunResult(
         model_id=spec.id,
         model_name=spec.name,
@@ -181,12 +230,20 @@ def run_models(
     *,
     workspace: Workspace | None = None,
     seconds: float = DEFAULT_SECONDS,
+    max_rows: int = MAX_RESULT_ROWS,
 ) -> list[RunResult]:
     """Run models on one snapshot of the warehouse, so all read the same versions."""
     snapshot = connect(workspace)
     try:
         return [
-            run_model(spec, snapshot, as_of, (overrides or {}).get(spec.id), seconds=seconds)
+            run_model(
+                spec,
+                snapshot,
+                as_of,
+                (overrides or {}).get(spec.id),
+                seconds=seconds,
+                max_rows=max_rows,
+            )
             for spec in specs
         ]
     finally:

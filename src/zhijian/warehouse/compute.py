@@ -5,22 +5,22 @@ and nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from zhijian.warehouse import storage
 from zhijian.warehouse.errors import WarehouseError
-from zhijian.warehouse.sqltext import sql_identifier, sql_literal
 from zhijian.warehouse.standard import DATASETS
+from zhijian.warehouse.validate import sql_literal
 from zhijian.warehouse.workspace import Workspace
 
 LOG_TABLES = {
@@ -32,32 +32,60 @@ LOG_TABLES = {
 @dataclass(frozen=True)
 class Snapshot:
     """A read-only view of the warehouse and the table versions it reads (None for a
-    dataset never imported: its view is empty)."""
+    dataset never imported: its view is empty), with the files of those versions."""
 
     connection: duckdb.DuckDBPyConnection
     versions: dict[str, int | None]
+    files: dict[str, list[str]] = field(default_factory=dict)
+    memory_limit: str = "2GB"
+
+    def narrowed(self, datasets: Iterable[str]) -> duckdb.DuckDBPyConnection:
+        """A new connection, locked down as this one, over the same files but holding
+        only the views of ``datasets`` (a model's declared inputs; names outside the
+        data standard are left out): the rest of the warehouse and its log tables do not
+        exist in it, whatever a query names."""
+        tables = {
+            name: (DATASETS[name].arrow_schema(), self.files.get(name, []))
+            for name in datasets
+            if name in DATASETS
+        }
+        return _locked(tables, self.memory_limit)
 
 
 def connect(workspace: Workspace | None = None, *, memory_limit: str = "2GB") -> Snapshot:
     """A DuckDB connection with a view per dataset (and ``_import_batches``,
     ``_row_issues``), external access disabled except for the tables' current files."""
     workspace = workspace or Workspace.from_environment()
+    versions: dict[str, int | None] = {}
+    files: dict[str, list[str]] = {}
+    tables: dict[str, tuple[pa.Schema, list[str]]] = {}
+    schemas = {name: ds.arrow_schema() for name, ds in DATASETS.items()} | LOG_TABLES
+    for name, schema in schemas.items():
+        path = workspace.table_path(name)
+        files[name] = storage.current_files(path)
+        versions[name] = storage.table_version(path)
+        tables[name] = (schema, files[name])
+    return Snapshot(_locked(tables, memory_limit), versions, files, memory_limit)
+
+
+def _locked(
+    tables: dict[str, tuple[pa.Schema, list[str]]], memory_limit: str
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with a view per table over its files, reading those files
+    and nothing else, its configuration locked."""
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")  # output is ours, not DuckDB's
-    versions: dict[str, int | None] = {}
+    # A name that is not a view must not read a Python variable of the same name.
+    con.execute("SET python_enable_replacements = false")
     allowed: list[str] = []
-    tables = {name: ds.arrow_schema() for name, ds in DATASETS.items()} | LOG_TABLES
-    for name, schema in tables.items():
-        path = workspace.table_path(name)
-        files = storage.current_files(path)
-        versions[name] = storage.table_version(path)
+    for name, (schema, files) in tables.items():
         _create_view(con, name, schema, files)
         allowed += files
     con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
     con.execute("SET allowed_paths = [" + ", ".join(sql_literal(f) for f in allowed) + "]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
-    return Snapshot(con, versions)
+    return con
 
 
 def _create_view(
@@ -65,32 +93,11 @@ def _create_view(
 ) -> None:
     if files:
         listed = ", ".join(sql_literal(f) for f in files)
-        columns = _columns(name, schema, files[0])
-        con.execute(f'CREATE VIEW "{name}" AS SELECT {columns} FROM read_parquet([{listed}])')
+        con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{listed}])')
         return
     empty = schema.empty_table()
     con.register(f"_empty_{name}", empty)
     con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "_empty_{name}"')
-
-
-def _columns(name: str, schema: pa.Schema, first_file: str) -> str:
-    """``*``, or for a log table an earlier version wrote (every file of a version has
-    the same columns), its columns with null for the ones it lacks."""
-    if name not in LOG_TABLES:
-        return "*"
-    present = set(pq.read_schema(first_file).names)
-    if set(schema.names) <= present:
-        return "*"
-    return ", ".join(
-        sql_identifier(f.name)
-        if f.name in present
-        else f"CAST(NULL AS {_duckdb_type(f.type)}) AS {sql_identifier(f.name)}"
-        for f in schema
-    )
-
-
-def _duckdb_type(arrow_type: pa.DataType) -> str:
-    return "BIGINT" if pa.types.is_integer(arrow_type) else "VARCHAR"
 
 
 def check_read_only(sql: str) -> None:
@@ -109,14 +116,13 @@ def check_read_only(sql: str) -> None:
 
 
 def run_query(
-    sql: str, workspace: Workspace | None = None, parameters: list[Any] | None = None
+    sql: str, workspace: Workspace | None = None
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one read-only query over the warehouse, ``parameters`` bound to its ``?``;
-    returns column names and rows."""
+    """Run one read-only query over the warehouse; returns column names and rows."""
     check_read_only(sql)
     snapshot = connect(workspace)
     try:
-        result = snapshot.connection.execute(sql, parameters or [])
+        result = snapshot.connection.execute(sql)
         columns = [d[0] for d in result.description or []]
         return columns, result.fetchall()
     except duckdb.Error as error:
