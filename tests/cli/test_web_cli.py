@@ -14,6 +14,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -255,3 +256,168 @@ def _wait_and_log_in(
     landed = opener.open(base + "/login/", body.encode())
     assert landed.geturl().endswith("/dashboard/")
     return opener
+
+
+def test_a_worker_that_dies_soon_waits_longer_before_each_restart() -> None:
+    from zhijian.cli.supervisor import FIRST_DELAY, HEALTHY_AFTER, LONGEST_DELAY, next_delay
+
+    assert FIRST_DELAY == 1.0 and LONGEST_DELAY == 60.0 and HEALTHY_AFTER == 30.0
+    delays, delay = [], None
+    for _ in range(9):
+        delay = next_delay(delay, ran_for=0.5)
+        delays.append(delay)
+    assert delays == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0]
+    # A worker that had run a while before it died is restarted after a second again.
+    assert next_delay(60.0, ran_for=HEALTHY_AFTER) == 1.0
+
+
+def test_the_supervisor_restarts_a_dying_worker_with_growing_waits_and_stops_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from zhijian.cli import supervisor
+
+    monkeypatch.setattr(supervisor, "FIRST_DELAY", 0.1)
+    said: list[str] = []
+    watcher = supervisor.WorkerSupervisor(
+        [sys.executable, "-c", "raise SystemExit(3)"], say=said.append
+    )
+    watcher.start()
+    deadline = time.monotonic() + 60
+    while sum("已停止" in line for line in said) < 3:
+        assert time.monotonic() < deadline, said
+        time.sleep(0.05)
+    watcher.stop()
+    stopped = [line for line in said if "已停止" in line]
+    waits = [re.search(r"；([\d.]+) 秒后重新启动", line) for line in stopped[:3]]
+    assert [float(w.group(1)) for w in waits if w] == [0.1, 0.2, 0.4]
+    assert all("退出码 3" in line for line in stopped)
+    assert watcher.starts == len(stopped) + ("已停止" not in said[-1])
+    assert watcher.pid is None
+
+
+SEED_ADMIN = """
+import zhijian.web
+zhijian.web.setup_django()
+zhijian.web.ensure_database()
+from zhijian.web.accounts.actions import create_user, seed_from_facilities
+from zhijian.web.accounts.models import Unit
+seed_from_facilities([{
+    "facility_code": "JN-JY01", "name": "山东省测试监狱", "facility_type": "监狱",
+    "region_code": "370102", "supervising_procuratorate": "济南市人民检察院派驻测试监狱检察室",
+}])
+create_user("admin", "Zhijian-Test-2026", full_name="系统管理员",
+            unit=Unit.objects.get(name="山东省人民检察院"), roles=["系统管理员"])
+"""
+QUEUE_IMPORT = """
+import zhijian.web
+zhijian.web.setup_django()
+from django.core.files.uploadedfile import SimpleUploadedFile
+from zhijian.web.accounts.models import User
+from zhijian.web.datahub.actions import upload_data_file
+content = ("facility_code,name,facility_type,region_code\\n"
+           "JN-JY01,山东省测试监狱,监狱,370102\\n").encode()
+job = upload_data_file("facilities", SimpleUploadedFile("场所.csv", content),
+                       actor=User.objects.get(username="admin"))
+print(job.pk)
+"""
+
+
+def _python(home: Path, script: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env |= {"ZHIJIAN_HOME": str(home), "DJANGO_SETTINGS_MODULE": "zhijian.web.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _children(parent: int, marker: bytes) -> list[int]:
+    """The live child processes of ``parent`` whose command line holds ``marker`` (from
+    /proc: Linux)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == parent and fields[0] != "Z" and marker in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _wait_for(condition: Any, what: str, seconds: float = 120) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what}：超时"
+        time.sleep(0.2)
+
+
+def _job_message(home: Path, job: str) -> str:
+    import sqlite3
+
+    with sqlite3.connect(home / "zhijian.sqlite3", timeout=30) as database:
+        row = database.execute(
+            "select message from library_backgroundjob where id = ?", (int(job),)
+        ).fetchone()
+    return str(row[0]) if row else ""
+
+
+def _job_status(home: Path, job: str) -> str:
+    import sqlite3
+
+    with sqlite3.connect(home / "zhijian.sqlite3", timeout=30) as database:
+        row = database.execute(
+            "select status from library_backgroundjob where id = ?", (int(job),)
+        ).fetchone()
+    return str(row[0]) if row else ""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="the worker is found through /proc")
+def test_serve_restarts_a_killed_worker_and_a_queued_job_still_gets_done(tmp_path: Path) -> None:
+    """``zhijian serve``: the worker is killed; serve says so on stderr, starts a new one,
+    and an import queued meanwhile is done by it; stopping serve stops the worker."""
+    import signal
+
+    home, port = tmp_path / "home", free_port()
+    _python(home, SEED_ADMIN)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env |= {"ZHIJIAN_HOME": str(home), "ZHIJIAN_HTTPS": "0"}
+    errors = (tmp_path / "serve.err").open("w+", encoding="utf-8")
+    command = ["serve", "--port", str(port), "--workers", "1", "--threads", "1"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "zhijian", *command],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=errors,
+    )
+    try:
+        first = _wait_for(lambda: _children(server.pid, b"worker"), "后台任务进程启动")
+        assert len(first) == 1
+        os.kill(first[0], signal.SIGKILL)
+        job = _python(home, QUEUE_IMPORT)  # queued while no worker runs
+        second = _wait_for(
+            lambda: [pid for pid in _children(server.pid, b"worker") if pid != first[0]],
+            "新的后台任务进程",
+        )
+        assert _wait_for(lambda: _job_status(home, job) in ("完成", "失败"), "导入完成")
+        assert _job_status(home, job) == "完成", _job_message(home, job)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    errors.seek(0)
+    said = errors.read()
+    assert f"后台任务进程（进程号 {first[0]}）已停止" in said, said
+    assert f"后台任务进程已重新启动（进程号 {second[0]}）。" in said, said
+    assert not Path(f"/proc/{second[0]}").exists() or _is_zombie(second[0])
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

@@ -86,6 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("已中断\n")
         return 130
     except Exception as error:  # the last line of defence: no traceback for users
+        from django.core.exceptions import ImproperlyConfigured
+
+        if isinstance(error, ImproperlyConfigured):  # a setting the operator can correct
+            sys.stderr.write(f"配置错误：{error}\n")
+            return EXIT_BAD_INPUT
         if os.environ.get("ZHIJIAN_DEBUG"):
             traceback.print_exc()
         sys.stderr.write(

@@ -16,6 +16,7 @@ from typing import Any
 
 from zhijian.cli import UsageError, print_json
 from zhijian.cli.imports import add_import_commands
+from zhijian.cli.retention import add_prune_command
 from zhijian.warehouse.standard import (
     DATASETS,
     Column,
@@ -32,6 +33,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     sub.required = True
     add_datasets_command(sub)
     add_import_commands(sub)
+    add_prune_command(sub)
 
 
 def add_datasets_command(sub: argparse._SubParsersAction[Any]) -> None:

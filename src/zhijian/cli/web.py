@@ -138,13 +138,16 @@ def _serve(host: str, port: int, *, workers: int, threads: int, worker: bool) ->
     from django.db import connections
 
     import zhijian.web
+    from zhijian.cli.supervisor import WorkerSupervisor
 
     zhijian.web.warm_up()
     # Processes forked for requests must not share the parent's database connections.
     connections.close_all()
-    process = None
+    supervisor = None
     if worker:
-        process = subprocess.Popen([sys.executable, "-m", "zhijian", "worker"], env=os.environ)
+        # Restarted whenever it dies, stopped with the server (zhijian.cli.supervisor).
+        supervisor = WorkerSupervisor([sys.executable, "-m", "zhijian", "worker"], env=os.environ)
+        supervisor.start()
     # A plain ``kill`` stops the server the way Ctrl+C does, so the worker stops with it.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -157,9 +160,8 @@ def _serve(host: str, port: int, *, workers: int, threads: int, worker: bool) ->
 
             serve(application, host=host, port=port, threads=threads * workers, ident="zhijian")
     finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
+        if supervisor is not None:
+            supervisor.stop()
     return 0
 
 
@@ -208,11 +210,14 @@ def run_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     _start_django()
+    from zhijian.cli.retention import start_daily_prune
     from zhijian.web.library.jobs import settle_abandoned_jobs
 
     settled = settle_abandoned_jobs()
     if settled:
         print(f"{settled} 个后台任务的执行进程已停止，已标记为失败（需重新提交）。")
+    # Uploads past their retention period: now, and once a day while the worker runs.
+    start_daily_prune(_say, once=args.batch)
     options: dict[str, Any] = {"verbosity": 1}
     if args.batch:
         options["batch"] = True

@@ -141,7 +141,7 @@ class _ScopeSql:
                 f"|| c.{column} || "
                 f"{sql_literal(' 的记录，无法确定所属单位；请先导入该记录')}"
             )
-            whose = f"{sql_literal(label + ' ')} || c.{column} || '所属的' || {describe}"
+            whose = f"{sql_literal(label + ' ')} || c.{column} || ' 所属的' || {describe}"
             unknown = "o._present IS NULL"
         else:
             missing = sql_literal(f"未填报{self._owner_label()}，无法确定所属单位")
@@ -262,7 +262,7 @@ class _ScopeSql:
         """SQL naming a facility (with its name when the warehouse knows it) or a region."""
         if self.owner_rule.kind is ScopeKind.FACILITY:
             return f"'场所 ' || {owner} || coalesce('（' || {names}.name || '）', '')"
-        return f"'执行地区划 ' || {owner}"
+        return f"'执行地（区划 ' || {owner} || '）'"
 
     def _not_ours(self, verb: str) -> str:
         place = "该场所" if self.owner_rule.kind is ScopeKind.FACILITY else "该地区"

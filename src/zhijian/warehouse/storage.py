@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
@@ -113,7 +114,8 @@ def current_files(path: Path) -> list[str]:
     table = open_table(path)
     if table is None:
         return []
-    return [uri.removeprefix("file://") for uri in table.file_uris()]
+    # The URIs are percent-encoded: a home named "zhijian data" is zhijian%20data there.
+    return [unquote(uri.removeprefix("file://")) for uri in table.file_uris()]
 
 
 def batch_commit(

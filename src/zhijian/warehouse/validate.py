@@ -235,9 +235,8 @@ def _problems(dataset: Dataset, staged_columns: set[str]) -> list[Problem]:
     absent = absent_columns(dataset, staged_columns)
     for column in dataset.columns:
         if column in absent:
-            value = _absent_value(column, staged_columns)
-            reason = _unknown_reason(column, staged_columns, value)
-            problems.append(Problem(column.name, "NULL::VARCHAR", reason, reject=False))
+            unknown = _unknown_reason(column, staged_columns, _absent_value(column, staged_columns))
+            problems.append(Problem(column.name, "NULL::VARCHAR", unknown, reject=False))
             continue
         raw = _raw(column.name, staged_columns)
         reason = error_reason(column, raw, normalized(column, raw))

@@ -35,8 +35,9 @@ def setup_django() -> None:
 
 
 def ensure_database() -> None:
-    """Bring the operational database up to date: create the SQLite file's folder when
-    needed and apply unapplied migrations quietly. Cheap when there is nothing to do."""
+    """Bring the operational database up to date: create the SQLite file (0600) and its
+    folder when needed and apply unapplied migrations quietly. Cheap when there is
+    nothing to do."""
     from django.core.management import call_command
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
@@ -65,7 +66,11 @@ def warm_up() -> None:
 
 
 def _create_sqlite_folder(database: dict[str, Any]) -> None:
+    """A SQLite database file, before SQLite opens it: created (with its folder when
+    missing) readable by its owner only, and an existing one made so."""
+    from zhijian.web.private import private_sqlite_file
+
     name = str(database.get("NAME") or "")
     is_file = name and name != ":memory:" and not name.startswith("file:")
     if database["ENGINE"] == "django.db.backends.sqlite3" and is_file:
-        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(Path(name))

@@ -50,7 +50,7 @@ def _whole_number(name: str, default: int) -> int:
     text = os.environ.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise ImproperlyConfigured(f"环境变量 {name} 应为不小于 0 的整数，现为“{text}”")
     return int(text)
 

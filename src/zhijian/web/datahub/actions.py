@@ -1,7 +1,9 @@
-"""What the data page changes: an uploaded file, saved and queued for import."""
+"""What the data page changes: an uploaded file, saved and queued for import; and the
+removal of uploaded files past their retention period."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -15,8 +17,15 @@ from django.utils.text import get_valid_filename
 
 from zhijian.web.accounts.access import is_modeller
 from zhijian.web.audit.chain import record
+from zhijian.web.datahub.retention import (
+    PruneSummary,
+    expired_uploads,
+    remove_files,
+    uploads_in_use,
+)
 from zhijian.web.library.jobs import OBJECT_TYPE, create_job
 from zhijian.web.library.models import BackgroundJob
+from zhijian.web.private import create_private_file, private_folder
 
 STEM_LENGTH = 60
 
@@ -75,10 +84,31 @@ def stored_name(original: str) -> str:
 
 
 def _save(uploaded: UploadedFile[bytes]) -> Path:
-    folder = uploads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    """The upload written to a new file of the uploads folder; both are the owner's only
+    (0600, 0700), whatever the umask: the file holds people's records."""
+    folder = private_folder(uploads_dir())
     path = folder / stored_name(uploaded.name or "upload")
-    with path.open("xb") as target:
+    with os.fdopen(create_private_file(path), "wb") as target:
         for chunk in uploaded.chunks():
             target.write(chunk)
     return path
+
+def prune_uploads(
+    *, days: int, dry_run: bool = False, actor: Any = None, via: str = ""
+) -> PruneSummary:
+    """Remove the uploaded data files stored more than ``days`` days ago, except those
+    whose import is still queued or running; with ``dry_run`` only say which. A prune
+    that removed anything writes one audit row with the count and bytes (``actor`` None:
+    the system, named by ``via``: the command line's operating-system account, or the
+    worker's daily prune)."""
+    summary = expired_uploads(uploads_dir(), days=days, in_use=uploads_in_use())
+    if dry_run or not summary.files:
+        return summary
+    removed = remove_files(summary)
+    if removed.files:
+        detail: dict[str, Any] = {"days": days, "count": removed.count, "bytes": removed.bytes}
+        if via:
+            detail["via"] = via
+        with transaction.atomic():
+            record(actor, "清理过期上传文件", object_type="上传文件", detail=detail)
+    return removed
