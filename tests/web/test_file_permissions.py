@@ -122,7 +122,9 @@ def test_stored_files_and_their_folders_are_private(
     problem = write_everything(world)["problem"]
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     photo = add_photo(
-        problem, SimpleUploadedFile("门锁.png", png, "image/png"), actor=world.users["jinan_resident"]
+        problem,
+        SimpleUploadedFile("门锁.png", png, "image/png"),
+        actor=world.users["jinan_resident"],
     )
     stored = Path(photo.image.path)
     assert stored.read_bytes() == png

@@ -30,6 +30,10 @@ from zhijian.web.private import create_private_file, private_folder
 STEM_LENGTH = 60
 
 
+class UploadRefused(ValueError):
+    """An upload the uploader's unit may not make at all (Chinese text)."""
+
+
 def uploads_dir() -> Path:
     return Path(settings.HOME) / "uploads"
 
@@ -92,6 +96,7 @@ def _save(uploaded: UploadedFile[bytes]) -> Path:
         for chunk in uploaded.chunks():
             target.write(chunk)
     return path
+
 
 def prune_uploads(
     *, days: int, dry_run: bool = False, actor: Any = None, via: str = ""
