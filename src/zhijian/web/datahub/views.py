@@ -21,6 +21,7 @@ from zhijian.web.audit.chain import record
 from zhijian.web.datahub import warehouse_log
 from zhijian.web.datahub.actions import upload_data_file
 from zhijian.web.datahub.forms import UploadForm
+from zhijian.web.dates import page_number
 from zhijian.web.library.jobs import settle_if_abandoned
 from zhijian.web.library.models import BackgroundJob
 
@@ -93,10 +94,7 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _page_number(request: HttpRequest) -> int:
-    try:
-        return int(request.GET.get("page", "1"))
-    except ValueError:
-        return 1
+    return page_number(request.GET.get("page"))
 
 
 @require_GET
