@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from zhijian.supervision.errors import ModelError
+from zhijian.supervision.limits import MAX_RESULT_ROWS
 from zhijian.supervision.sandbox import (
-    MAX_RESULT_ROWS,
     REFUSED_FUNCTIONS,
     check_sql,
     max_rows_from_environment,

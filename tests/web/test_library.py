@@ -137,10 +137,10 @@ def test_list_counts_runs_and_takes_a_fixed_number_of_queries(
     sync_run(run_result([], model_id=MODEL))
     client = client_for(verified, "jinan_resident")
     client.get(reverse("library:list"))  # the first request after log-in refreshes the session
-    # session, user with its unit and the access stamp, lead figures, run figures (roles
-    # and facilities are cached since the first request; the session is not written again
-    # within the minute)
-    with django_assert_num_queries(4):
+    # session, user with its unit and the access stamp, published uploads, lead figures,
+    # run figures (roles and facilities are cached since the first request; the session
+    # is not written again within the minute)
+    with django_assert_num_queries(5):
         response = client.get(reverse("library:list"))
     html = response.content.decode()
     assert re.search(rf'<tr id="model-{MODEL}">.*?2 次<br>', html, re.S)

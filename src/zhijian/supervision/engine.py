@@ -19,10 +19,9 @@ from typing import Any
 import duckdb
 
 from zhijian.supervision.errors import ModelError
+from zhijian.supervision.limits import DEFAULT_SECONDS, MAX_RESULT_ROWS
 from zhijian.supervision.results import Hit, RunResult
 from zhijian.supervision.sandbox import (
-    DEFAULT_SECONDS,
-    MAX_RESULT_ROWS,
     check_sql,
     parameter_names,
     run_limited,

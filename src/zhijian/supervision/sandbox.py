@@ -27,14 +27,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 
 from zhijian.supervision.errors import ModelError
-
-DEFAULT_SECONDS = 120.0
-# The most rows a model's result may have. A model finds departures from the law, each a
-# lead someone must verify: a result this large is a query that matches far too much,
-# and holding it would cost the server its memory.
-MAX_RESULT_ROWS = 200_000
-# The environment variable that changes it (for ``zhijian models run`` and the web).
-MAX_ROWS_VARIABLE = "ZHIJIAN_MODEL_MAX_ROWS"
+from zhijian.supervision.limits import DEFAULT_SECONDS, MAX_RESULT_ROWS, MAX_ROWS_VARIABLE
 
 # The warehouse's own log of imports and rejected rows: what senders sent, not the data
 # standard. Never a model's input, even when declared.

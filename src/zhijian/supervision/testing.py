@@ -16,8 +16,8 @@ import duckdb
 from zhijian.law.idnumber import is_valid_id_number
 from zhijian.supervision.engine import evaluate
 from zhijian.supervision.errors import ModelError
+from zhijian.supervision.limits import DEFAULT_SECONDS
 from zhijian.supervision.results import Hit
-from zhijian.supervision.sandbox import DEFAULT_SECONDS
 from zhijian.supervision.spec import ModelSpec, ModelTest
 from zhijian.warehouse.standard import DATASETS
 

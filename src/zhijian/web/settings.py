@@ -34,6 +34,7 @@ import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from zhijian.supervision.limits import MAX_RESULT_ROWS, MAX_ROWS_VARIABLE
 from zhijian.warehouse.workspace import Workspace
 from zhijian.web.accounts.client_ip import parse_networks
 from zhijian.web.secret_key import load_or_create_secret_key
@@ -228,6 +229,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Background work (model runs, imports): rows in the operational database, run by
 # ``zhijian worker`` (or by ``zhijian demo``, which starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+# A model run whose result has more rows than this fails (zhijian.supervision.sandbox).
+MODEL_MAX_ROWS = _whole_number(MAX_ROWS_VARIABLE, MAX_RESULT_ROWS) or MAX_RESULT_ROWS
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"

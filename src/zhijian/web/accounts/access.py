@@ -33,6 +33,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from zhijian.web.accounts.models import User
     from zhijian.web.leads.models import Lead
+    from zhijian.web.library.models import UploadedModel
 
 # Roles that see whole ID numbers in lists; everyone else sees 370102********123X.
 FULL_ID_ROLES = (Role.Code.RESIDENT, Role.Code.INVESTIGATOR)
@@ -42,6 +43,8 @@ HANDLER_ROLES = (Role.Code.RESIDENT, Role.Code.CIRCUIT, Role.Code.HEAD)
 ASSIGNER_ROLES = (Role.Code.HEAD,)
 # Roles that run models and import data.
 MODELLER_ROLES = (Role.Code.MODELLER, Role.Code.ADMIN)
+# Roles that upload models to the library and publish them.
+UPLOADER_ROLES = (Role.Code.MODELLER,)
 ADMIN_ROLES = (Role.Code.ADMIN,)
 
 
@@ -234,6 +237,30 @@ def get_lead_for_user(user: Any, pk: int | str) -> Lead:
         )
     except (ValueError, leads_for(user).model.DoesNotExist) as error:
         raise Http404("线索不存在或无权查看") from error
+
+
+def uploaded_models_for(user: Any) -> QuerySet[UploadedModel]:
+    """The model uploads a 建模人员 may see and change: those of their unit and the units
+    below it (every upload for the 省院). Nothing for anyone else: a published model is
+    read through the library, not as an upload."""
+    from zhijian.web.library.models import UploadedModel
+
+    if not is_uploader(user) or user.unit_id is None:
+        return UploadedModel.objects.none()
+    return UploadedModel.objects.filter(unit__in=visible_units(user).values("pk"))
+
+
+def get_uploaded_model_for_user(user: Any, pk: int | str) -> UploadedModel:
+    """The upload, or 404 when it does not exist or is outside the user's scope."""
+    try:
+        return uploaded_models_for(user).select_related("unit", "uploaded_by").get(pk=int(pk))
+    except (ValueError, uploaded_models_for(user).model.DoesNotExist) as error:
+        raise Http404("模型不存在或无权查看") from error
+
+
+def is_uploader(user: Any) -> bool:
+    """True for a 建模人员: who may upload, publish and withdraw models."""
+    return bool(user.is_authenticated and user.has_role(*UPLOADER_ROLES))
 
 
 def shows_full_id(user: Any) -> bool:

@@ -1,17 +1,21 @@
-"""What the library page shows: the models of the engine's library and, per model, the
-figures of the leads the user may see and of its recent runs."""
+"""What the library page shows: the models of the engine's library and the models
+建模人员 published (uploads, ``UploadedModel``), and, per model, the figures of the leads
+the user may see and of its recent runs."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from django.db.models import Count, Max, Q
 
-from zhijian.supervision.spec import CATEGORIES, ModelSpec, load_library
+from zhijian.supervision.errors import ModelError
+from zhijian.supervision.spec import CATEGORIES, ModelSpec, load_library, parse_spec
 from zhijian.web.accounts.access import leads_for
 from zhijian.web.leads.models import Lead, ModelRun
+from zhijian.web.library.models import UploadedModel
 
 S = Lead.Status
 # A lead counts as confirmed once verified 属实, and stays so through supervision,
@@ -35,10 +39,73 @@ def library_specs() -> tuple[ModelSpec, ...]:
 
 
 def get_spec(model_id: str) -> ModelSpec | None:
+    """The packaged model, else the published upload, of that id; None when neither."""
+    found = find_model(model_id)
+    return found[0] if found else None
+
+
+def packaged_spec(model_id: str) -> ModelSpec | None:
     return next((spec for spec in library_specs() if spec.id == model_id), None)
 
 
-def by_category(specs: tuple[ModelSpec, ...]) -> list[tuple[str, list[ModelSpec]]]:
+def find_model(model_id: str) -> tuple[ModelSpec, UploadedModel | None] | None:
+    """The model of that id with its upload (None for a packaged model), or None."""
+    spec = packaged_spec(model_id)
+    if spec is not None:
+        return spec, None
+    upload = (
+        UploadedModel.objects.filter(model_id=model_id, status=UploadedModel.Status.PUBLISHED)
+        .select_related("unit", "uploaded_by")
+        .first()
+    )
+    if upload is None:
+        return None
+    spec = upload_spec(upload)
+    return (spec, upload) if spec is not None else None
+
+
+def published_models() -> list[tuple[ModelSpec, UploadedModel]]:
+    """Every published upload with its spec, by id (one query)."""
+    uploads = UploadedModel.objects.filter(status=UploadedModel.Status.PUBLISHED).select_related(
+        "unit", "uploaded_by"
+    )
+    found = [(upload_spec(upload), upload) for upload in uploads.order_by("model_id")]
+    return [(spec, upload) for spec, upload in found if spec is not None]
+
+
+# Per process: (upload pk, version) → its spec, parsed once (an upload never changes).
+_SPECS: dict[tuple[int, str], ModelSpec] = {}
+_SPECS_LOCK = threading.Lock()
+_SPECS_LIMIT = 1_000
+
+
+def upload_spec(upload: UploadedModel) -> ModelSpec | None:
+    """The spec of an upload, checked by the loader as on the day it was uploaded; None
+    if it no longer passes (a later release refuses what it does)."""
+    key = (upload.pk, upload.version)
+    found = _SPECS.get(key)
+    if found is not None:
+        return found
+    try:
+        spec = parse_spec(
+            upload.yml_text,
+            upload.sql_text,
+            model=upload.model_id,
+            sql_name=upload.sql_name,
+            user=True,
+        )
+    except ModelError:
+        return None
+    with _SPECS_LOCK:
+        if len(_SPECS) >= _SPECS_LIMIT:
+            _SPECS.clear()
+        _SPECS[key] = spec
+    return spec
+
+
+def by_category(
+    specs: tuple[ModelSpec, ...] | list[ModelSpec],
+) -> list[tuple[str, list[ModelSpec]]]:
     """The models grouped in the standard order of the four categories."""
     return [
         (category, [spec for spec in specs if spec.category == category])

@@ -1,4 +1,5 @@
-"""The 立即运行 form: the query date and one field per model parameter."""
+"""The library's forms: 立即运行 (the query date and one field per model parameter) and
+the upload of a model's two files."""
 
 from __future__ import annotations
 
@@ -67,3 +68,57 @@ class RunModelForm(forms.Form):
                 self.add_error(field, str(error))
         cleaned["overrides"] = overrides
         return cleaned
+
+
+# A model's yml (with its tests' rows) and its SQL are text a person writes: larger
+# files are not a model.
+MAX_UPLOAD_BYTES = 512 * 1024
+
+
+class UploadModelForm(forms.Form):
+    """Two files, ``<编号>.yml`` and ``<编号>.sql``, as in a library folder;
+    ``cleaned_data`` gives ``model_id``, ``yml_text`` and ``sql_text``."""
+
+    yml_file = forms.FileField(label="模型说明（<编号>.yml）")
+    sql_file = forms.FileField(label="模型查询（<编号>.sql）")
+
+    def clean_yml_file(self) -> Any:
+        return self._checked("yml_file", ".yml")
+
+    def clean_sql_file(self) -> Any:
+        return self._checked("sql_file", ".sql")
+
+    def _checked(self, field: str, suffix: str) -> Any:
+        upload = self.cleaned_data[field]
+        if not upload.name.lower().endswith(suffix):
+            raise forms.ValidationError(f"应上传 {suffix} 文件，收到的是 {upload.name}")
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"文件 {upload.name} 超过 {MAX_UPLOAD_BYTES // 1024} KB，请精简后再上传"
+            )
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        yml, sql = cleaned.get("yml_file"), cleaned.get("sql_file")
+        if yml is None or sql is None:
+            return cleaned  # the field's own error is shown
+        model_id, sql_id = yml.name[: -len(".yml")], sql.name[: -len(".sql")]
+        if model_id != sql_id:
+            raise forms.ValidationError(
+                f"两个文件应同名（<编号>.yml 与 <编号>.sql），收到的是 {yml.name} 与 {sql.name}"
+            )
+        cleaned["model_id"] = model_id
+        cleaned["yml_text"] = _text(yml)
+        cleaned["sql_text"] = _text(sql)
+        return cleaned
+
+
+def _text(upload: Any) -> str:
+    data = upload.read()
+    try:
+        return str(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise forms.ValidationError(
+            f"文件 {upload.name} 不是 UTF-8 编码，请另存为 UTF-8 后重新上传"
+        ) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,14 +18,15 @@ from django_tasks import task
 
 from zhijian.supervision.engine import run_model
 from zhijian.supervision.results import RunResult
+from zhijian.supervision.spec import ModelSpec
 from zhijian.warehouse.compute import connect
 from zhijian.warehouse.errors import WarehouseError
 from zhijian.warehouse.workspace import Workspace
 from zhijian.web.accounts.access import supervised_facility_codes
 from zhijian.web.leads.actions import sync_run
-from zhijian.web.library.catalogue import get_spec
+from zhijian.web.library.catalogue import get_spec, upload_spec
 from zhijian.web.library.jobs import claim_job, fail_job, finish_job, report_progress
-from zhijian.web.library.models import BackgroundJob
+from zhijian.web.library.models import BackgroundJob, UploadedModel
 from zhijian.web.people.keyindex import catch_up_with_leads
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ def run_model_job(job_id: int) -> None:
 
 def _run(job: BackgroundJob) -> None:
     parameters = job.parameters
-    spec = get_spec(parameters["model_id"])
+    spec = _job_spec(parameters)
     if spec is None:
         fail_job(job, f"模型库中已没有模型 {parameters['model_id']}", action=FAILED)
         return
@@ -60,13 +62,30 @@ def _run(job: BackgroundJob) -> None:
     try:
         report_progress(job, 30, f"正在运行模型：{spec.name}")
         result = run_model(
-            spec, snapshot, date.fromisoformat(parameters["as_of"]), parameters["params"]
+            spec,
+            snapshot,
+            date.fromisoformat(parameters["as_of"]),
+            parameters["params"],
+            max_rows=settings.MODEL_MAX_ROWS,
         )
     finally:
         snapshot.connection.close()
     report_progress(job, 80, f"命中 {len(result.hits)} 条，正在同步线索")
     _record(job, result)
     catch_up_with_leads()  # the new leads' person pages open without waiting for it
+
+
+def _job_spec(parameters: dict[str, Any]) -> ModelSpec | None:
+    """The model the job names: an upload is read from its record, and only while it is
+    published in the version the job was asked for."""
+    if "upload_id" not in parameters:
+        return get_spec(parameters["model_id"])
+    upload = UploadedModel.objects.filter(
+        pk=parameters["upload_id"],
+        status=UploadedModel.Status.PUBLISHED,
+        version=parameters.get("version"),
+    ).first()
+    return upload_spec(upload) if upload is not None else None
 
 
 def _record(job: BackgroundJob, result: RunResult) -> None:
