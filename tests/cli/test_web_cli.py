@@ -55,6 +55,11 @@ def test_demo_prepares_a_workspace_once_and_prints_its_users(tmp_path: Path) -> 
     assert oct((home / "demo-users.json").stat().st_mode & 0o777) == "0o600"
     for user in users:
         assert f"{user['username']:18} 密码 {user['password']}" in first.stdout
+    # Each printed password passes the platform's own rules (12 characters and more).
+    from django.contrib.auth.password_validation import validate_password
+
+    for user in users:
+        validate_password(user["password"])
 
     again = zhijian(home, "demo", "--no-serve", "--scale", "tiny")
     assert again.returncode == 0, again.stderr
