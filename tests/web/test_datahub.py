@@ -59,7 +59,7 @@ def client_for(world: World, username: str) -> Client:
 def upload(
     client: Client, capture: Any, content: bytes, name: str = "养老金.csv", **fields: str
 ) -> Any:
-    data = {"dataset": "benefit_payments", "file": SimpleUploadedFile(name, content), **fields}
+    data = {"dataset": "benefit_payments", "file": SimpleUploadedFile(name, content)} | fields
     with capture(execute=True):
         return client.post(reverse("datahub:list"), data)
 
@@ -110,31 +110,46 @@ def test_rejected_values_are_shown_to_the_province_and_the_uploader_only(
     world: World, home: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
     """A rejected value may be anyone's in the province: a city's modeller sees the
-    values of the files they uploaded, and of others' only where and why."""
-    for username, city in (("jinan_modeller", "济南"), ("qingdao_modeller", "青岛")):
+    values of the files they uploaded; a colleague of the same unit sees only where and
+    why; another city does not see the batch at all."""
+    users = (
+        ("jinan_modeller", "济南市人民检察院"),
+        ("jinan_modeller2", "济南市人民检察院"),
+        ("qingdao_modeller", "青岛市人民检察院"),
+    )
+    for username, unit in users:
         world.users[username] = create_user(
             username,
             PASSWORD,
-            full_name=f"{city}建模人员",
-            unit=world.unit(f"{city}市人民检察院"),
+            full_name="建模人员",
+            unit=world.unit(unit),
             roles=[Role.Code.MODELLER],
         )
+    custody = (
+        "record_id,facility_code,id_number,name,custody_type,admission_date,status\n"
+        f"JN-1,JN-JY01,{person(1)},测试,服刑,2024-01-05,在押\n"
+        f"JN-2,JN-JY01,{person(2)},测试,服刑,2024/13/01,在押\n"
+    )
     upload(
         client_for(world, "jinan_modeller"),
         django_capture_on_commit_callbacks,
-        payments(1, bad_months=1),
+        custody.encode(),
+        name="在押.csv",
+        dataset="custody_records",
     )
     url = reverse("datahub:batch", args=[BackgroundJob.objects.get().result["batch_id"]])
 
-    def shown(username: str) -> tuple[bool, bool, bool]:
+    def shown(username: str) -> tuple[int, bool, bool, bool]:
         before = AuditEntry.objects.count()
-        html = client_for(world, username).get(url).content.decode()
+        response = client_for(world, username).get(url)
+        html = response.content.decode()
         audited = AuditEntry.objects.count() > before
-        return "2024/13" in html, BAD_MONTH_REASON in html, audited
+        return response.status_code, "2024/13/01" in html, "收押日期" in html, audited
 
-    assert shown("jinan_modeller") == (True, True, True)
-    assert shown("modeller") == (True, True, True)  # of the 省院
-    assert shown("qingdao_modeller") == (False, True, False)
+    assert shown("jinan_modeller") == (200, True, True, True)
+    assert shown("modeller") == (200, True, True, True)  # of the 省院
+    assert shown("jinan_modeller2") == (200, False, True, False)
+    assert shown("qingdao_modeller") == (404, False, False, False)
 
 
 def test_the_file_is_kept_under_a_generated_name_in_the_uploads_folder(

@@ -23,6 +23,7 @@ from zhijian.web.datahub.retention import (
     remove_files,
     uploads_in_use,
 )
+from zhijian.web.datahub.scope import refusal
 from zhijian.web.library.jobs import OBJECT_TYPE, create_job
 from zhijian.web.library.models import BackgroundJob
 from zhijian.web.private import create_private_file, private_folder
@@ -47,11 +48,17 @@ def upload_data_file(
     actor: Any,
 ) -> BackgroundJob:
     """Save ``uploaded`` under ``$ZHIJIAN_HOME/uploads/`` and queue its import into
-    ``dataset``; 建模人员 and 系统管理员 only (PermissionDenied otherwise)."""
+    ``dataset``; 建模人员 and 系统管理员 only (PermissionDenied otherwise). A
+    province-wide dataset is refused (``UploadRefused``) to a unit below the 省院 without
+    a source registered for it; the rows of the other datasets are held to the uploader's
+    scope by the import itself (``scope.write_scope_for``)."""
     from zhijian.web.datahub.tasks import import_upload_job
 
     if not is_modeller(actor):
         raise PermissionDenied("只有系统管理员和建模人员可以导入数据")
+    refused = refusal(actor, dataset, source)
+    if refused:
+        raise UploadRefused(refused)
     path = _save(uploaded)
     parameters = {
         "dataset": dataset,

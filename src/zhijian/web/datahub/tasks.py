@@ -15,12 +15,17 @@ from django_tasks import task
 
 from zhijian.warehouse.errors import WarehouseError
 from zhijian.warehouse.ingest import ImportSummary, import_file
+from zhijian.warehouse.scope import WriteScope
 from zhijian.warehouse.workspace import Workspace
 from zhijian.web.datahub.actions import uploads_dir
+from zhijian.web.datahub.scope import write_scope_for
 from zhijian.web.library.jobs import claim_job, fail_job, finish_job, report_progress, throttled
 from zhijian.web.library.models import BackgroundJob
 
 logger = logging.getLogger(__name__)
+
+# The scope of an upload whose uploader's account is gone: nothing.
+NOBODY = WriteScope(who="（账号已删除）", facility_codes=frozenset(), region_prefixes=frozenset())
 
 DONE = "完成数据导入"
 FAILED = "数据导入失败"
@@ -59,13 +64,17 @@ def _import(job: BackgroundJob) -> ImportSummary:
     def progress(rows: int) -> None:
         report(read_progress(rows), f"已读取 {rows} 行")
 
+    source = parameters.get("source") or ""
+    # Decided when the import runs, from the uploader's unit as it is then.
+    scope = write_scope_for(job.created_by, source) if job.created_by else NOBODY
     summary = import_file(
         parameters["dataset"],
         uploads_dir() / Path(parameters["stored_as"]).name,
         workspace=Workspace(Path(settings.HOME)),
-        source=parameters.get("source") or None,
+        source=source or None,
         sheet=parameters.get("sheet") or None,
         progress=progress,
+        scope=scope,
     )
     return summary
 

@@ -4,6 +4,7 @@ through the warehouse's own read-only connection, with bound parameters."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -68,13 +69,20 @@ def _settle_stale_batches(workspace: Workspace) -> None:
             storage.fail_stale_batches(workspace)
 
 
-def recent_batches(workspace: Workspace, limit: int = 20) -> list[Batch]:
-    """The latest batches, newest first."""
+def recent_batches(
+    workspace: Workspace, limit: int = 20, *, only: Sequence[str] | None = None
+) -> list[Batch]:
+    """The latest batches, newest first; of ``only`` these batch ids when given."""
     _settle_stale_batches(workspace)
+    if only is not None and not only:
+        return []
+    where, parameters = "", list[Any]([limit])
+    if only is not None:
+        where, parameters = "WHERE list_contains(?, batch_id) ", [list(only), limit]
     rows = _rows(
         workspace,
-        f"SELECT {_BATCH_COLUMNS} FROM {storage.BATCHES} ORDER BY started_at DESC LIMIT ?",
-        [limit],
+        f"SELECT {_BATCH_COLUMNS} FROM {storage.BATCHES} {where}ORDER BY started_at DESC LIMIT ?",
+        parameters,
     )
     return [Batch(*row) for row in rows]
 

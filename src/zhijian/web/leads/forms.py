@@ -231,3 +231,12 @@ class TransferForm(ActionForm):
 class ReplyForm(ActionForm):
     reply_date = forms.DateField(label="回复日期", widget=DATE_INPUT)
     reply_text = forms.CharField(label="整改情况", max_length=4000, widget=forms.Textarea)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label="意见",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="对线索的意见或补充情况；不改变线索状态，能查看该线索的人都看得到",
+    )
