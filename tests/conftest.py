@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
     os.environ["ZHIJIAN_HOME"] = home
     os.environ.pop("ZHIJIAN_SECRET_KEY", None)
+    os.environ.pop("ZHIJIAN_AUDIT_KEY", None)
 
     import zhijian.web
 
@@ -46,6 +48,25 @@ def _fresh_caches() -> None:
     access.clear_cache()
     forms.clear_cache()
     stats.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _audit_log_emptied_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a transactional test Django empties every table, which the audit log's
+    triggers refuse: the audit tables are emptied first (``tests/web/tamper.py``)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional:
+        yield
+        return
+    # Set up the database first, so that it is flushed after this fixture's end.
+    request.getfixturevalue("transactional_db")
+    yield
+    from tests.web.tamper import clear_audit_log
+
+    clear_audit_log()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

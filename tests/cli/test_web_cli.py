@@ -1,4 +1,5 @@
-"""The web platform's commands: ``demo``, ``audit verify``, ``units seed``, ``users create``."""
+"""The web platform's commands: ``demo``, ``audit verify|anchor``, ``units seed``,
+``users create``."""
 
 from __future__ import annotations
 
@@ -82,17 +83,107 @@ def test_demo_refuses_to_wipe_a_workspace_that_is_not_a_demo(tmp_path: Path) -> 
 
 @pytest.mark.django_db
 def test_audit_verify_reports_tampering(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.web.tamper import triggers_dropped
     from zhijian.web.audit.chain import record
     from zhijian.web.audit.models import AuditEntry
 
     rows = [record(None, "测试操作", object_id=n) for n in range(3)]
     assert main(["audit", "verify"]) == 0
-    assert "审计日志完整：3 条记录" in capsys.readouterr().out
+    assert "审计日志完整：3 条记录，校验链无断裂。" in capsys.readouterr().out
 
-    AuditEntry.objects.filter(pk=rows[0].pk).update(action="改过的操作")
+    with triggers_dropped():
+        AuditEntry.objects.filter(pk=rows[0].pk).update(action="改过的操作")
     assert main(["audit", "verify"]) == 1
     out = capsys.readouterr().out
-    assert "审计日志被篡改" in out and f"第 {rows[0].pk} 条：内容与哈希不符" in out
+    assert "审计日志被篡改" in out and f"第 {rows[0].pk} 条：内容与校验码不符" in out
+
+
+@pytest.mark.django_db
+def test_audit_anchor_and_verify_against_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.web.tamper import triggers_dropped
+    from zhijian.web.audit.chain import record
+    from zhijian.web.audit.models import AuditEntry, AuditHead
+
+    rows = [record(None, "测试操作", object_id=n) for n in range(3)]
+    assert main(["audit", "anchor"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["format"], printed["count"], printed["last_hash"]) == (
+        "zhijian-audit-anchor/1",
+        3,
+        rows[2].entry_hash,
+    )
+    anchor = tmp_path / "锚点.json"
+    assert main(["audit", "anchor", "--out", str(anchor)]) == 0
+    assert f"已写入锚点 {anchor}：第 3 条" in capsys.readouterr().out
+    assert json.loads(anchor.read_text("utf-8"))["count"] == 3
+    record(None, "测试操作", object_id=3)
+
+    assert main(["audit", "verify", "--anchor", str(anchor), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["checked"], report["intact"], report["problems"]) == (4, True, [])
+    assert report["anchor"] == {"count": 3, "holds": True, "rows_after": 1}
+    assert main(["audit", "verify", "--anchor", str(anchor)]) == 0
+    assert "锚点：第 3 条及其之前的记录与锚点一致；锚点之后新增 1 条。" in capsys.readouterr().out
+
+    # The tail deleted and the head moved back: the head's MAC and the anchor show it.
+    AuditHead.objects.filter(pk=1).update(
+        last_hash=rows[1].entry_hash, last_entry_id=rows[1].pk, count=2
+    )
+    with triggers_dropped():
+        AuditEntry.objects.filter(pk__gte=rows[2].pk).delete()
+    assert main(["audit", "verify", "--anchor", str(anchor), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["anchor"] == {"count": 3, "holds": False, "rows_after": 0}
+    assert report["problems"] == [
+        "链头校验码不符（链头被移回或改写）",
+        "锚点所记的第 3 条记录不存在：审计日志现只有 2 条（锚点之前的记录被删除）",
+    ]
+
+
+@pytest.mark.django_db
+def test_audit_verify_without_the_key_says_it_cannot_verify(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, settings: Any
+) -> None:
+    from zhijian.web.audit import key
+    from zhijian.web.audit.chain import record
+
+    record(None, "测试操作")
+    settings.HOME = tmp_path
+    key.clear_cache()
+
+    assert main(["audit", "verify", "--json"]) == 3
+    report = json.loads(capsys.readouterr().out)
+    assert (report["intact"], report["verified"], report["problems"]) == (False, False, [])
+    assert main(["audit", "verify"]) == 3
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "无法完整校验审计日志：共 1 条记录。未找到审计密钥（环境变量 ZHIJIAN_AUDIT_KEY"
+    )
+    assert "请设置密钥（从备份恢复）后再校验" in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "锚点文件不存在"),
+        ("不是 JSON", "锚点文件无法读取"),
+        ('{"format": "zhijian-audit-anchor/1", "count": -1}', "锚点文件格式不对"),
+        ('{"count": 3, "last_hash": "' + "a" * 64 + '", "at": "2026-01-01"}', "锚点文件格式不对"),
+    ],
+)
+def test_a_bad_anchor_file_is_refused_in_chinese(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str | None, message: str
+) -> None:
+    path = tmp_path / "anchor.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+
+    assert main(["audit", "verify", "--anchor", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
 
 
 @pytest.mark.django_db

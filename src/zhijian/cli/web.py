@@ -1,5 +1,5 @@
 """The web platform's commands: ``demo``, ``serve``, ``worker``, ``audit verify``,
-``units seed`` and ``users create``."""
+``audit anchor``, ``units seed`` and ``users create``."""
 
 from __future__ import annotations
 
@@ -55,7 +55,17 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     audit_sub.required = True
     verify = audit_sub.add_parser("verify", help="校验审计日志的哈希链，报告篡改")
     verify.add_argument("--json", action="store_true", help="输出 JSON")
+    verify.add_argument(
+        "--anchor",
+        type=Path,
+        help="锚点文件（zhijian audit anchor 写出）：证明其之前的记录未被改动",
+    )
     verify.set_defaults(handler=run_audit_verify)
+    anchor = audit_sub.add_parser(
+        "anchor", help="记下审计链头（哈希、条数、时间），交外部保存或公证（可每天定时运行）"
+    )
+    anchor.add_argument("--out", type=Path, help="写入此文件（JSON）；省略则输出到屏幕")
+    anchor.set_defaults(handler=run_audit_anchor)
 
     units = commands.add_parser("units", help="单位与监督场所")
     units_sub = units.add_subparsers(dest="units_command", metavar="子命令")
@@ -226,21 +236,78 @@ def run_worker(args: argparse.Namespace) -> int:
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
+    """Exit 0: intact; 1: tampered; 3: some rows could not be checked (no key, or not
+    the key that wrote them) and nothing else was found."""
     _start_django()
+    from zhijian.web.audit.anchor import AnchorError, read_anchor
     from zhijian.web.audit.chain import verify
 
-    result = verify()
+    try:
+        anchor = read_anchor(args.anchor) if args.anchor else None
+    except AnchorError as error:
+        raise UsageError(str(error)) from None
+    result = verify(anchor=anchor)
     if args.json:
-        print_json(
-            {"checked": result.checked, "intact": result.intact, "problems": result.problems}
-        )
-    elif result.intact:
-        print(f"审计日志完整：{result.checked} 条记录，哈希链无断裂。")
+        print_json(_verification_json(result))
     else:
+        _print_verification(result)
+    if result.problems:
+        return 1
+    return 3 if result.unverified else 0
+
+
+def _verification_json(result: Any) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "checked": result.checked,
+        "intact": result.intact,
+        "problems": result.problems,
+        "legacy_rows": result.legacy_rows,
+        "verified": not result.unverified,
+        "unverified": result.unverified,
+    }
+    if result.anchor is not None:
+        report["anchor"] = {
+            "count": result.anchor.count,
+            "holds": result.anchor.holds,
+            "rows_after": result.anchor.rows_after,
+        }
+    return report
+
+
+def _print_verification(result: Any) -> None:
+    legacy = f"（其中升级前的 SHA-256 记录 {result.legacy_rows} 条）" if result.legacy_rows else ""
+    if result.problems:
         print(f"审计日志被篡改：共 {result.checked} 条记录，发现 {len(result.problems)} 处问题：")
         for problem in result.problems:
             print(f"  {problem}")
-    return 0 if result.intact else 1
+    elif result.unverified:
+        print(f"无法完整校验审计日志：共 {result.checked} 条记录。{result.unverified}")
+    else:
+        print(f"审计日志完整：{result.checked} 条记录{legacy}，校验链无断裂。")
+    if result.anchor is not None and result.anchor.holds:
+        print(
+            f"锚点：第 {result.anchor.count} 条及其之前的记录与锚点一致；"
+            f"锚点之后新增 {result.anchor.rows_after} 条。"
+        )
+
+
+def run_audit_anchor(args: argparse.Namespace) -> int:
+    import json
+
+    _start_django()
+    from zhijian.web.audit.anchor import take_anchor
+
+    anchor = take_anchor()
+    text = json.dumps(anchor.to_json(), ensure_ascii=False, indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"无法写入锚点文件 {args.out}：{error.strerror or error}") from None
+    print(f"已写入锚点 {args.out}：第 {anchor.count} 条，哈希 {anchor.last_hash[:16]}…")
+    return 0
 
 
 def run_units_seed(args: argparse.Namespace) -> int:

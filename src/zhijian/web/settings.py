@@ -3,6 +3,9 @@
 - ``ZHIJIAN_HOME``: the workspace; default ``./zhijian-data``.
 - ``ZHIJIAN_SECRET_KEY``: Django's signing key; default a key generated once into
   ``$ZHIJIAN_HOME/secret_key`` (mode 0600).
+- ``ZHIJIAN_AUDIT_KEY``: the key the audit log's chain is signed with (at least 32
+  characters); default a key generated on first use into ``$ZHIJIAN_HOME/audit_key``
+  (mode 0600). Back it up: without it the log cannot be verified (``docs/web.md``).
 - ``ZHIJIAN_DEBUG``: Django's debug mode (``1``, ``true``, ``yes``, ``on``); default off.
   Never turn it on for real data: error pages would show it.
 - ``ZHIJIAN_ALLOWED_HOSTS``: host names served, comma-separated; default

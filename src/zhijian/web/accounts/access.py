@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from zhijian.web.accounts.models import User
+    from zhijian.web.audit.models import AuditEntry
     from zhijian.web.leads.models import Lead
     from zhijian.web.library.models import UploadedModel
 
@@ -286,3 +287,21 @@ def is_modeller(user: Any) -> bool:
 
 def is_admin(user: Any) -> bool:
     return bool(user.is_authenticated and user.has_role(*ADMIN_ROLES))
+
+
+def audit_entries_for(user: Any) -> QuerySet[AuditEntry]:
+    """The audit rows an administrator may read: every row for the 省院; otherwise the
+    rows of actors in the user's unit or below it, and the rows about a lead, person or
+    record of a facility the unit supervises. Rows written before rows recorded their
+    unit and facility are the 省院's only. Nothing for anyone else."""
+    from zhijian.web.audit.models import AuditEntry
+
+    if not is_admin(user) or user.unit_id is None:
+        return AuditEntry.objects.none()
+    if sees_everything(user):
+        return AuditEntry.objects.all()
+    about = Q(unit_id__in=visible_units(user).values("pk"))
+    codes = supervised_facility_codes(user)
+    if codes:
+        about |= Q(facility_code__in=sorted(codes))
+    return AuditEntry.objects.filter(about)

@@ -12,11 +12,20 @@ GENESIS = "0" * 64
 
 
 class AuditEntry(models.Model):
-    """One recorded action or look at personal data. Never updated, never deleted.
+    """One recorded action or look at personal data. Never updated, never deleted
+    (database triggers refuse both, see ``zhijian.web.audit.triggers``).
 
-    ``entry_hash`` = SHA-256 of the previous row's hash and this row's content
-    (see ``zhijian.web.audit.chain``); changing, removing or reordering a row breaks
-    every hash after it."""
+    ``entry_hash`` = HMAC-SHA256, with the audit key kept outside the database, of the
+    previous row's hash and this row's content (``scheme`` ``hmac``); rows written before
+    the key existed carry a plain SHA-256 (``scheme`` ``sha256``, see
+    ``zhijian.web.audit.chain``). Changing, removing or reordering a row breaks the chain
+    from there on, and only the key's holder could recompute it. ``unit_id`` (the actor's
+    unit) and ``facility_code`` (the facility of the lead, person or record the row is
+    about) decide which administrators see the row."""
+
+    class Scheme(models.TextChoices):
+        HMAC = "hmac", "HMAC-SHA256"
+        SHA256 = "sha256", "SHA-256（升级前）"
 
     at = models.DateTimeField("时间")
     actor = models.ForeignKey(
@@ -33,6 +42,10 @@ class AuditEntry(models.Model):
     object_type = models.CharField("对象类型", max_length=50, blank=True)
     object_id = models.CharField("对象", max_length=100, blank=True)
     detail = models.JSONField("详情", default=dict, encoder=DjangoJSONEncoder)
+    unit_id = models.BigIntegerField("操作人单位编号", null=True, blank=True, db_index=True)
+    facility_code = models.CharField("涉及场所", max_length=50, blank=True, db_index=True)
+    scheme = models.CharField("校验方式", max_length=10, choices=Scheme.choices)
+    key_id = models.CharField("密钥编号", max_length=16, blank=True)
     previous_hash = models.CharField("前一条哈希", max_length=64)
     entry_hash = models.CharField("本条哈希", max_length=64, unique=True)
 
@@ -55,11 +68,15 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """A single row holding the last hash: writers lock it, so the chain stays a chain
-    when several requests write at once."""
+    """A single row holding the last hash and the number of rows: writers lock it, so the
+    chain stays a chain when several requests write at once. ``mac`` signs (last hash,
+    count) with the audit key, so the head cannot be moved back over deleted rows without
+    the key. It may be updated, never deleted."""
 
     last_hash = models.CharField(max_length=64, default=GENESIS)
     last_entry_id = models.BigIntegerField(null=True)
+    count = models.BigIntegerField(default=0)
+    mac = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "审计链头"

@@ -591,7 +591,10 @@ def view_lead(lead: Lead, *, actor: Any) -> None:
 
 def download_document(document: LeadDocument, *, actor: Any) -> bytes:
     """The document's file, audited; 404 outside the actor's scope."""
-    if not leads_for(actor).filter(pk=document.lead_id).exists():
+    found = list(
+        leads_for(actor).filter(pk=document.lead_id).values_list("facility_code", flat=True)[:1]
+    )
+    if not found:
         raise Http404("文书不存在或无权查看")
     with transaction.atomic():
         record(
@@ -600,6 +603,7 @@ def download_document(document: LeadDocument, *, actor: Any) -> bytes:
             object_type="法律文书",
             object_id=document.pk,
             detail={"number": document.number, "lead_id": document.lead_id},
+            facility_code=found[0] or "",
         )
     return bytes(document.content)
 
