@@ -30,6 +30,7 @@ def test_init_is_idempotent(capsys: pytest.CaptureFixture[str], home: Path) -> N
     assert (home / "warehouse").is_dir()
 
 
+@pytest.mark.django_db
 def test_import_json_summary(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = payments_csv(tmp_path / "p.csv", [*good_rows(2), "bad,row,x,y,z,1,2"])
     code, out, _ = run(capsys, "data", "import", "benefit_payments", str(path), "--json")

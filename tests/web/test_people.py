@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from tests.web.hits import id_number
 from tests.web.personas import JINAN_PRISON, World
+from zhijian.law.idnumber import mask_id_number
 from zhijian.warehouse.ingest import import_file
 from zhijian.warehouse.workspace import Workspace
 from zhijian.web.audit.models import AuditEntry
@@ -175,11 +176,12 @@ def test_a_successful_view_writes_one_audit_row(people_world: World) -> None:
     entry = AuditEntry.objects.latest("pk")
     assert (entry.action, entry.object_type, entry.object_id, entry.actor_name) == (
         "查看人员档案",
-        "person",
+        "人员",
         person_key(PAROLEE),
         "jinan_resident",
     )
-    assert entry.detail == {"id_number": PAROLEE, "name": "测试人员1"}
+    assert entry.detail == {"id_masked": mask_id_number(PAROLEE), "person_key": person_key(PAROLEE)}
+    assert entry.facility_code == JINAN_PRISON  # the person's lead is at the prison
 
 
 def test_another_citys_procurator_gets_a_404_and_no_audit_row(people_world: World) -> None:

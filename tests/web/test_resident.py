@@ -189,7 +189,7 @@ def test_a_talk_finds_the_inmate_by_inmate_number(resident_world: World) -> None
     talk = Talk.objects.get()
     assert response.status_code == 302
     assert (talk.id_number, talk.name, talk.inmate_number) == (HELD, "王守法", HELD_NUMBER)
-    lookup = client.get(
+    lookup = client.post(
         reverse("resident:inmate_lookup"), {"facility": JINAN_PRISON, "person": HELD}
     )
     assert "王守法" in lookup.content.decode()

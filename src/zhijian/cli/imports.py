@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -178,6 +179,13 @@ def run_rejected(args: argparse.Namespace) -> int:
         f"SELECT * FROM {storage.ISSUES} {where} ORDER BY batch_id, row_number, column_name",
         parameters,
     )
+    # Rejected values may be anyone's ID number or name: the look is audited first.
+    audit_look(
+        "查看拒收记录",
+        object_type="导入批次",
+        object_id=args.batch or "全部",
+        detail={"rows": len(rows), "all": bool(args.all)},
+    )
     if args.json:
         print_json(rows)
         return 0
@@ -193,6 +201,13 @@ def run_rejected(args: argparse.Namespace) -> int:
 
 def run_sql(args: argparse.Namespace) -> int:
     columns, rows = run_query(args.query)
+    # record() masks any ID number in the query text.
+    audit_look(
+        "数据仓库查询",
+        object_type="数据仓库",
+        object_id="SQL",
+        detail={"query": args.query, "rows": len(rows)},
+    )
     if args.json:
         print_json([dict(zip(columns, (json_value(v) for v in row), strict=True)) for row in rows])
         return 0
@@ -200,6 +215,27 @@ def run_sql(args: argparse.Namespace) -> int:
     for row in rows:
         print("\t".join("" if v is None else str(json_value(v)) for v in row))
     return 0
+
+
+def audit_look(action: str, *, object_type: str, object_id: str, detail: dict[str, Any]) -> None:
+    """Write the audit row of a look at warehouse data from the command line, naming the
+    operating-system account that ran it, before anything is printed."""
+    from zhijian.cli.leads import open_database
+
+    open_database()
+    from zhijian.web.audit.chain import record
+
+    via = f"命令行（系统账号 {system_account()}）"
+    record(
+        None, action, object_type=object_type, object_id=object_id, detail={**detail, "via": via}
+    )
+
+
+def system_account() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "未知"
 
 
 __all__ = ["add_import_commands", "add_init_command"]

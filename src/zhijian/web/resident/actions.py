@@ -121,6 +121,7 @@ def create_log(
                 "填写检察日志",
                 object_type="检察日志",
                 object_id=log.pk,
+                facility_code=log.facility.facility_code,
                 detail={"facility": facility.facility_code, "day": day},
             )
     except IntegrityError as error:
@@ -142,6 +143,7 @@ def update_log(log: DailyLog, fields: Mapping[str, Any], *, actor: Any) -> Daily
             "修改检察日志草稿",
             object_type="检察日志",
             object_id=log.pk,
+            facility_code=log.facility.facility_code,
             detail={"changed": changed},
         )
     return log
@@ -161,6 +163,7 @@ def submit_log(log: DailyLog, *, actor: Any) -> DailyLog:
             "提交检察日志",
             object_type="检察日志",
             object_id=log.pk,
+            facility_code=log.facility.facility_code,
             detail={"facility": log.facility.facility_code, "day": log.day},
         )
     return log
@@ -186,6 +189,7 @@ def amend_log(log: DailyLog, fields: Mapping[str, Any], *, reason: str, actor: A
             "更正检察日志",
             object_type="检察日志",
             object_id=log.pk,
+            facility_code=log.facility.facility_code,
             detail={"version": log.version, "changed": changed, "reason": reason},
         )
     return log
@@ -252,6 +256,7 @@ def _create_problem(
         "登记发现问题",
         object_type="发现问题",
         object_id=problem.pk,
+        facility_code=problem.facility.facility_code,
         detail={"source": problem.source_label, "handling": problem.handling},
     )
     if problem.handling == Problem.Handling.LEAD:
@@ -300,6 +305,7 @@ def _make_lead(problem: Problem, actor: Any) -> None:
         "问题转为线索",
         object_type="发现问题",
         object_id=problem.pk,
+        facility_code=problem.facility.facility_code,
         detail={"lead": lead.pk},
     )
 
@@ -335,6 +341,7 @@ def add_photo(problem: Problem, upload: UploadedFile[Any], *, actor: Any) -> Pro
             "上传问题照片",
             object_type="发现问题",
             object_id=problem.pk,
+            facility_code=problem.facility.facility_code,
             detail={"photo": photo.pk, "size": size},
         )
     return photo
@@ -357,6 +364,7 @@ def add_rectification(
             "登记整改事项",
             object_type="整改事项",
             object_id=item.pk,
+            facility_code=item.problem.facility.facility_code,
             detail={"problem": problem.pk, "due_date": due_date},
         )
     return item
@@ -390,6 +398,7 @@ def follow_up_rectification(
             "跟踪整改事项",
             object_type="整改事项",
             object_id=item.pk,
+            facility_code=item.problem.facility.facility_code,
             detail={"completed": completed, "on": on},
         )
     return item
@@ -416,6 +425,7 @@ def create_inspection(
             "登记安全防范检察",
             object_type="安全防范检察",
             object_id=inspection.pk,
+            facility_code=inspection.facility.facility_code,
             detail={"facility": facility.facility_code, "kind": inspection.kind},
         )
     return inspection
@@ -434,6 +444,7 @@ def record_talk(facility: SupervisedFacility, fields: Mapping[str, Any], *, acto
             "登记谈话",
             object_type="谈话教育",
             object_id=talk.pk,
+            facility_code=talk.facility.facility_code,
             detail={"facility": facility.facility_code, "kind": talk.kind},
         )
     return talk
@@ -472,6 +483,7 @@ def record_complaint(
             "登记控告举报申诉",
             object_type="控告举报申诉",
             object_id=complaint.pk,
+            facility_code=complaint.facility.facility_code,
             detail={"number": complaint.number, "kind": complaint.kind},
         )
     return complaint
@@ -498,6 +510,7 @@ def update_complaint(complaint: Complaint, fields: Mapping[str, Any], *, actor: 
             "办理控告举报申诉",
             object_type="控告举报申诉",
             object_id=complaint.pk,
+            facility_code=complaint.facility.facility_code,
             detail={"changed": changed},
         )
     return complaint

@@ -22,6 +22,7 @@ from zhijian.web.accounts.access import display_id, leads_for
 from zhijian.web.accounts.models import SupervisedFacility, Unit
 from zhijian.web.audit.chain import record
 from zhijian.web.leads.models import Lead
+from zhijian.web.people.keys import person_key
 from zhijian.web.resident import actions, forms, scope, stats, warehouse
 from zhijian.web.resident.actions import ResidentError
 from zhijian.web.resident.models import Complaint, DailyLog, Rectification, Talk
@@ -240,6 +241,14 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     writer = scope.may_write(request.user)
     today = timezone.localdate()
     items = [(item, item.is_overdue(today)) for item in problem.rectifications.all()]
+    record(
+        request.user,
+        "查看发现问题",
+        object_type="发现问题",
+        object_id=problem.pk,
+        detail={"id_number": problem.id_number},
+        facility_code=problem.facility.facility_code,
+    )
     context = {
         "problem": problem,
         "person_id": display_id(request.user, problem.id_number) if problem.id_number else "",
@@ -384,13 +393,31 @@ def inspection_problem_add(request: HttpRequest, pk: int) -> HttpResponse:
 # 谈话教育 ----------------------------------------------------------------------------
 
 
+def _record_list(
+    request: HttpRequest, action: str, object_type: str, shown: list[Any], numbers: list[str]
+) -> None:
+    """The audit row of a list that shows people: how many rows, whose (by person key),
+    and the facility when they are all of one."""
+    codes = {item.facility.facility_code for item in shown}
+    record(
+        request.user,
+        action,
+        object_type=object_type,
+        object_id="列表",
+        detail={"rows": len(shown), "person_keys": [person_key(n) for n in numbers if n]},
+        facility_code=codes.pop() if len(codes) == 1 else "",
+    )
+
+
 @require_GET
 def talk_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     offices = list(scope.offices_for(user)[:60])
+    talks = list(scope.talks_for(user)[:LIST_SIZE])
+    _record_list(request, "查看谈话记录列表", "谈话教育", talks, [t.id_number for t in talks])
     context = {
-        "talks": [(t, display_id(user, t.id_number)) for t in scope.talks_for(user)[:LIST_SIZE]],
+        "talks": [(t, display_id(user, t.id_number)) for t in talks],
         "weeks": {office: stats.talk_weeks(user, office, 8, today) for office in offices},
         "talk_rule": stats.TALK_RULE_CITATION,
         "may_write": scope.may_write(user),
@@ -435,17 +462,18 @@ def talk_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_POST
 def inmate_lookup(request: HttpRequest) -> HttpResponse:
-    """The person an ID number or inmate number names at the facility (an htmx fragment)."""
+    """The person an ID number or inmate number names at the facility (an htmx fragment).
+    A POST: the number typed must not reach a URL, a server log or the browser's history."""
     facility = (
         scope.writable_facilities(request.user)
-        .filter(facility_code=request.GET.get("facility", ""))
+        .filter(facility_code=request.POST.get("facility", ""))
         .first()
     )
     if facility is None:
         raise PermissionDenied("只能查找本院派驻场所的在押人员")
-    inmate = warehouse.find_inmate(facility.facility_code, request.GET.get("person", ""))
+    inmate = warehouse.find_inmate(facility.facility_code, request.POST.get("person", ""))
     if inmate is not None:
         record(
             request.user,
@@ -460,6 +488,14 @@ def inmate_lookup(request: HttpRequest) -> HttpResponse:
 @require_GET
 def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
     talk = scope.get_talk_for_user(request.user, pk)
+    record(
+        request.user,
+        "查看谈话记录",
+        object_type="谈话教育",
+        object_id=talk.pk,
+        detail={"id_number": talk.id_number},
+        facility_code=talk.facility.facility_code,
+    )
     return render(
         request,
         "resident/talk_detail.html",
@@ -473,9 +509,15 @@ def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def complaint_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    complaints = [
-        (c, c.transfer_overdue(today)) for c in scope.complaints_for(request.user)[:LIST_SIZE]
-    ]
+    shown = list(scope.complaints_for(request.user)[:LIST_SIZE])
+    _record_list(
+        request,
+        "查看控告举报申诉列表",
+        "控告举报申诉",
+        shown,
+        [c.complainant_id_number for c in shown],
+    )
+    complaints = [(c, c.transfer_overdue(today)) for c in shown]
     return render(
         request,
         "resident/complaint_list.html",
@@ -527,6 +569,17 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "办理情况已保存")
                 return redirect("resident:complaint_detail", pk=pk)
     today = timezone.localdate()
+    record(
+        request.user,
+        "查看控告举报申诉",
+        object_type="控告举报申诉",
+        object_id=complaint.pk,
+        detail={
+            "number": complaint.number,
+            "complainant_id_number": complaint.complainant_id_number,
+        },
+        facility_code=complaint.facility.facility_code,
+    )
     context = {
         "complaint": complaint,
         "form": form,
