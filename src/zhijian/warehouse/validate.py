@@ -377,19 +377,34 @@ def issues_query(
     dataset: Dataset, staged_columns: set[str], staged: str, rows: str, context: str
 ) -> str:
     """Every reason of every row whose ``_row`` is in the subquery ``rows``: one row per
-    (row, column, value, reason, action); ``context`` is SQL for the leading columns."""
+    (row, column, value, reason, action); ``context`` is SQL for the leading columns.
+
+    A row the reader could not read (``_raw``: a line in another encoding, with NUL) has
+    only its parse error; one whose cell the reader withheld (``_cells``: over the size
+    limit) has no reason for that column beyond it: their empty cells are not the
+    sender's."""
     problems = _problems(dataset, staged_columns)
     source = _source(dataset, staged_columns, staged, f"WHERE _row IN ({rows})")
     parts = [
         f"SELECT {context}, raw._row AS row_number, {sql_literal(p.column)} AS column_name, "
         f"CAST({p.raw} AS VARCHAR) AS value, {p.reason} AS reason, "
         f"{sql_literal(REJECT if p.reject else FLAG)} AS action "
-        f"FROM {source} WHERE ({p.reason}) IS NOT NULL"
+        f"FROM {source} WHERE ({p.reason}) IS NOT NULL{_unless_withheld(p, staged_columns)}"
         for p in problems
     ]
     if not parts:
         return f"SELECT {context}, NULL::BIGINT, NULL, NULL, NULL, NULL WHERE FALSE"
     return " UNION ALL ".join(parts)
+
+
+def _unless_withheld(problem: Problem, staged_columns: set[str]) -> str:
+    if not problem.column or not {"_parse_error", "_extra"} <= staged_columns:
+        return ""
+    withheld = sql_literal(f'$._cells."{problem.column}"')
+    return (
+        " AND NOT (raw._parse_error IS NOT NULL AND coalesce(json_exists(raw._extra, '$._raw') "
+        f"OR json_exists(raw._extra, {withheld}), FALSE))"
+    )
 
 
 def _id_valid(staged_columns: set[str], relation: str = "raw") -> str:

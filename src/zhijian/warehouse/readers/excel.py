@@ -2,14 +2,23 @@
 
 Cells become text as Excel displays them; a number in a column the standard does not
 expect numbers in (an ID number, a code, a date) is flagged in ``_numeric_columns``.
+
+calamine expands a whole sheet in memory, so an ``.xlsx`` is looked at first, without
+expanding it: a workbook whose parts would decompress past ``MAX_EXPANDED_BYTES`` (a
+zip bomb, or a sheet no import should hold in memory), or whose sheet declares a range
+of more than ``MAX_SHEET_CELLS`` cells, is refused with a Chinese message. (An ``.xls``
+is bounded by its format: 65,536 rows × 256 columns.)
 """
 
 from __future__ import annotations
 
 import itertools
+import re
+import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
@@ -24,10 +33,23 @@ from zhijian.warehouse.readers.staging import (
     staged,
 )
 
+# 1 GiB of XML is some 30 million cells; 20 million cells (a full sheet of 19 columns)
+# is what calamine holds within the import's memory goal.
+MAX_EXPANDED_BYTES = 1 << 30
+MAX_SHEET_CELLS = 20_000_000
+DIMENSION_SCAN_BYTES = 64 * 1024
+INDEX_PART_BYTES = 4 << 20  # workbook.xml and its relationships: a few KB in practice
+_DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
 
 def stage_excel(
     source: Path, matcher: Matcher, target: Path, progress: Progress, sheet: str | None
 ) -> StagedFile:
+    if zipfile.is_zipfile(source):
+        check_expansion(source, sheet)
     try:
         workbook = CalamineWorkbook.from_path(str(source))
     except Exception as error:  # calamine raises its own types for every kind of damage
@@ -94,3 +116,66 @@ def _excel_text(value: object) -> str | None:
     if isinstance(value, time):
         return value.strftime("%H:%M:%S")
     return str(value) if value is not None else None
+
+
+def check_expansion(source: Path, sheet: str | None) -> None:
+    """Refuse an ``.xlsx`` that would expand past the limits, reading only the zip's
+    directory and the start of the sheet's XML."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            expanded = sum(member.file_size for member in archive.infolist())
+            if expanded > MAX_EXPANDED_BYTES:
+                raise WarehouseError(
+                    f"Excel 文件 {source.name} 解压后约 {expanded >> 20:,} MB，超过上限 "
+                    f"{MAX_EXPANDED_BYTES >> 20:,} MB（可能是异常或被构造的文件），未读取；"
+                    "请删除无用的工作表或另存为 CSV 后导入"
+                )
+            part = _sheet_part(archive, sheet)
+            if part is None:
+                return  # calamine says what is wrong with it
+            with archive.open(part) as xml:
+                start = xml.read(DIMENSION_SCAN_BYTES)
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
+        return  # not a workbook zipfile reads: calamine's error says why
+    found = _DIMENSION_RE.search(start)
+    if found is None:
+        return
+    first_column, first_row, last_column, last_row = found.groups()
+    rows = int(last_row or first_row) - int(first_row) + 1
+    columns = _column_number(last_column or first_column) - _column_number(first_column) + 1
+    if rows * columns > MAX_SHEET_CELLS:
+        reference = found.group(0).split(b'"')[1].decode()
+        raise WarehouseError(
+            f"Excel 工作表的范围为 {reference}（{rows:,} 行 × {columns:,} 列），超过上限 "
+            f"{MAX_SHEET_CELLS:,} 个单元格，未读取；请删除表格末尾多余的行和列（或拆分文件）"
+            "后重新导入"
+        )
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str | None) -> str | None:
+    """The zip member holding ``sheet`` (None: the first sheet), from workbook.xml and
+    its relationships; None when the workbook does not say (or says it at a length no
+    workbook needs)."""
+    parts = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    if any(archive.getinfo(name).file_size > INDEX_PART_BYTES for name in parts):
+        return None
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    sheets = workbook.findall(f"{_MAIN}sheets/{_MAIN}sheet")
+    chosen = next((s for s in sheets if sheet is None or s.get("name") == sheet), None)
+    if chosen is None:
+        return None
+    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for relation in relations.findall(f"{_RELATIONSHIPS}Relationship"):
+        if relation.get("Id") == chosen.get(_RELATIONSHIP_ID):
+            target = relation.get("Target") or ""
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return str(PurePosixPath("xl") / target)
+    return None
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - ord("A") + 1
+    return number

@@ -45,8 +45,8 @@ def stage_jsonl(source: Path, matcher: Matcher, target: Path, progress: Progress
             if parsed is None:
                 # Bytes that are not UTF-8 stay visible as \xff rather than become U+FFFD.
                 text = line if isinstance(line, str) else line.decode("utf-8", "backslashreplace")
-                error = f"第{number}行不是有效的JSON对象"
-                sink.add(number, [], error=error, more={"_raw": text})
+                error = _line_error(number, line)
+                sink.add(number, [], error=error, more={"_raw": text.replace("\0", "\\x00")})
                 continue
             cells: list[str | None] = [None] * len(headers)
             for key, value in parsed.items():
@@ -67,8 +67,21 @@ def _jsonl_lines(source: Path) -> Iterator[tuple[int, str | bytes]]:
                 line: str | bytes = raw.decode("utf-8").strip()
             except UnicodeDecodeError:
                 line = raw.strip()
+            if b"\0" in raw:
+                line = raw.strip()  # refused whole, as bytes: never parsed
             if line:
                 yield number, line
+
+
+def _line_error(number: int, line: str | bytes) -> str:
+    """Why line ``number`` is not a row."""
+    if isinstance(line, bytes):
+        if b"\0" in line:
+            return f"第{number}行含有空字符（NUL，0x00），可能混入了二进制内容，未导入"
+        return f"第{number}行不是 UTF-8 编码，为免乱码未导入；请将文件另存为 UTF-8 后重新导入本行"
+    if "\0" in line:
+        return f"第{number}行含有空字符（NUL，0x00），可能混入了二进制内容，未导入"
+    return f"第{number}行不是有效的JSON对象"
 
 
 def _json_object(line: str | bytes) -> dict[str, Any] | None:

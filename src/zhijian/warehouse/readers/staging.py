@@ -31,6 +31,16 @@ PARSE_ERROR = "_parse_error"
 NUMERIC = "_numeric_columns"
 
 CHUNK_ROWS = 100_000
+# The largest cell accepted, in UTF-8 bytes: far above any field of the standard (a
+# 判决主文 runs to a few thousand characters), far below what would strain a check. A
+# larger cell rejects its row, not the file; the quarantine keeps its first characters.
+MAX_CELL_BYTES = 32 * 1024
+EXCERPT_CHARS = 100
+NUL_CELL = "“{column}”列含有空字符（NUL，0x00），可能混入了二进制内容，本行未导入"
+LARGE_CELL = (
+    "“{column}”列的内容有 {size:,} 字节，超过单元格上限 32 KiB（{limit:,} 字节），本行未导入；"
+    "请检查该单元格是否误粘贴了大段内容，删减后重新导入本行"
+)
 COMPRESSION = "lz4"  # LZ4_RAW: the fastest to write, and DuckDB reads it
 # Control characters other than \t \n \r, which the vectorized JSON escaping leaves alone.
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
@@ -141,6 +151,9 @@ class Sink:
         width = self.layout.width
         if len(cells) < width:
             cells = [*cells, *[None] * (width - len(cells))]
+        problems = self._cell_problems(cells)
+        if problems:
+            cells, error, more = self._without_bad_cells(cells, problems, error, more)
         buffer = self._buffer
         buffer[0].append(row)
         extra: dict[str, Any] = {}
@@ -161,6 +174,35 @@ class Sink:
         if len(buffer[0]) >= CHUNK_ROWS:
             self._flush()
 
+    def _column_name(self, position: int) -> str:
+        return self.layout.targets[position] or self.layout.keys[position]
+
+    def _cell_problems(self, cells: Sequence[str | None]) -> dict[int, str]:
+        """Position → why the cell rejects its row: a NUL character, or over the limit."""
+        problems: dict[int, str] = {}
+        for position, cell in enumerate(cells):
+            if cell is None:
+                continue
+            if len(cell) * 4 > MAX_CELL_BYTES and len(cell.encode()) > MAX_CELL_BYTES:
+                problems[position] = cell_too_large(self._column_name(position), cell)
+            elif "\0" in cell:
+                problems[position] = NUL_CELL.format(column=self._column_name(position))
+        return problems
+
+    def _without_bad_cells(
+        self,
+        cells: Sequence[str | None],
+        problems: dict[int, str],
+        error: str | None,
+        more: dict[str, Any] | None,
+    ) -> tuple[list[str | None], str, dict[str, Any]]:
+        """The row's cells with the bad ones left out (their excerpts in ``_cells``)."""
+        reasons = [error] if error else []
+        reasons += list(problems.values())
+        excerpts = {self._column_name(i): excerpt(cells[i] or "") for i in problems}
+        kept = [None if i in problems else cell for i, cell in enumerate(cells)]
+        return kept, "；".join(reasons), {**(more or {}), "_cells": excerpts}
+
     def _new_buffer(self) -> None:
         """Empty column lists, and per file column the list its cells go to (None: to
         ``_extra``)."""
@@ -174,10 +216,27 @@ class Sink:
             self._new_buffer()
             self._write(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
 
-    def write_columns(self, rows: Any, columns: Sequence[Any], numeric: Sequence[int] = ()) -> None:
+    def write_columns(
+        self,
+        rows: Any,
+        columns: Sequence[Any],
+        numeric: Sequence[int] = (),
+        *,
+        check_nul: bool = True,
+    ) -> None:
         """A batch of cleaned file columns (Arrow string arrays, one per file column);
-        ``numeric`` are the positions whose cells were stored as numbers."""
+        ``numeric`` are the positions whose cells were stored as numbers. A cell over the
+        size limit, or holding NUL (unless the caller checked the bytes already), rejects
+        its row."""
         self._flush()  # keep the Python rows before this batch in file order
+        bad = _bad_cells(columns, check_nul)
+        if bad:
+            self._write_rows_of(rows, columns, bad)
+            keep = pc.invert(_any(list(bad.values()), len(rows)))
+            rows = rows.filter(keep)
+            columns = [column.filter(keep) for column in columns]
+            if not len(rows):
+                return
         layout = self.layout
         pairs = [(layout.keys[i], columns[i]) for i in layout.extra_positions]
         self.extra_used.update(k for k, values in pairs if values.null_count < len(values))
@@ -197,6 +256,16 @@ class Sink:
             _numeric_list(flags, len(rows)),
         ]
         self._write(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
+
+    def _write_rows_of(self, rows: Any, columns: Sequence[Any], bad: dict[int, Any]) -> None:
+        """The rows holding a bad cell, through ``add`` (which rejects them), ahead of
+        the rest of their batch; rare, so Python is fine."""
+        hit = _any(list(bad.values()), len(rows))
+        numbers = rows.filter(hit).to_pylist()
+        cells = [column.filter(hit).to_pylist() for column in columns]
+        for index, number in enumerate(numbers):
+            self.add(number, [values[index] for values in cells])
+        self._flush()
 
     def _write(self, batch: Any) -> None:
         for start in range(0, batch.num_rows, CHUNK_ROWS):
@@ -254,6 +323,42 @@ def ahead(items: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
     finally:
         stop.set()
         worker.join()
+
+
+def cell_too_large(column: str, cell: str) -> str:
+    return LARGE_CELL.format(column=column, size=len(cell.encode()), limit=MAX_CELL_BYTES)
+
+
+def excerpt(cell: str) -> str:
+    """The first characters of a cell, for the quarantine; NUL shown as \\x00."""
+    shown = cell[:EXCERPT_CHARS].replace("\0", "\\x00")
+    return shown + "…" if len(cell) > EXCERPT_CHARS else shown
+
+
+def _bad_cells(columns: Sequence[Any], check_nul: bool) -> dict[int, Any]:
+    """Position → mask of the cells over the size limit or (with ``check_nul``) holding
+    NUL, for the columns that have any."""
+    bad = {}
+    for position, column in enumerate(columns):
+        if column.null_count == len(column):
+            continue
+        lengths = pc.binary_length(column)
+        mask = None
+        if (pc.max(lengths).as_py() or 0) > MAX_CELL_BYTES:
+            mask = pc.fill_null(pc.greater(lengths, MAX_CELL_BYTES), False)
+        if check_nul and pc.any(pc.match_substring(column, "\0")).as_py():
+            nul = pc.fill_null(pc.match_substring(column, "\0"), False)
+            mask = nul if mask is None else pc.or_(mask, nul)
+        if mask is not None:
+            bad[position] = mask
+    return bad
+
+
+def _any(masks: list[Any], count: int) -> Any:
+    combined = pa.array([False] * count) if not masks else masks[0]
+    for mask in masks[1:]:
+        combined = pc.or_(combined, mask)
+    return combined
 
 
 def compact_json(value: object) -> str:
