@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.web.personas import JINAN_PRISON, QINGDAO_PRISON, World
 from tests.web.test_resident_fixtures import (
@@ -147,7 +148,8 @@ def test_one_log_per_facility_and_day(resident_world: World) -> None:
 def test_a_log_for_a_future_day_is_refused_in_chinese(resident_world: World) -> None:
     client = client_for(resident_world, "jinan_resident")
     response = client.get(
-        reverse("resident:log_new"), {"facility": JINAN_PRISON, "day": "2999-01-01"}
+        reverse("resident:log_new"),
+        {"facility": JINAN_PRISON, "day": str(timezone.localdate() + timedelta(days=1))},
     )
     assert "不能填写今天以后的检察日志" in response.content.decode()
 
