@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from zhijian.law.errors import LawInputError
-from zhijian.law.sentence import LIFE, Sentence, parse_sentence
+from zhijian.law.sentence import LIFE, Restrictions, Sentence, parse_sentence, restrictions
 
 
 def sentence(
@@ -553,3 +553,59 @@ def test_parsed_sentence_round_trips_through_json() -> None:
     assert data["political_rights_months"] == -1
     assert data["limited_reduction"] is True
     assert data["confiscation"] == "全部"
+
+
+# The decisions as the statute words them, written into a 主文: 刑法第五十条第二款
+# “人民法院根据犯罪情节等情况可以同时决定对其限制减刑”; 第三百八十三条第四款 “……同时决定
+# 在其死刑缓期执行二年期满依法减为无期徒刑后，终身监禁，不得减刑、假释”.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "被告人张某犯故意杀人罪，判处死刑，缓期二年执行，剥夺政治权利终身；"
+            "同时决定对其限制减刑。",
+            Restrictions(limited_reduction=True, life_without_parole=False),
+        ),
+        (
+            "被告人李某犯受贿罪，判处死刑，缓期二年执行，剥夺政治权利终身，并处没收个人全部财产；"
+            "在其死刑缓期执行二年期满依法减为无期徒刑后，终身监禁，不得减刑、假释。",
+            Restrictions(limited_reduction=False, life_without_parole=True),
+        ),
+        (
+            "判处死刑，缓期二年执行（限制减刑），剥夺政治权利终身",
+            Restrictions(limited_reduction=True, life_without_parole=False),
+        ),
+        (
+            "判处死刑，缓期二年执行，剥夺政治权利终身。",
+            Restrictions(limited_reduction=False, life_without_parole=False),
+        ),
+        (
+            # Wording the full parser refuses (two defendants) still says what it decides.
+            "被告人张某犯故意杀人罪，判处死刑，缓期二年执行，同时决定对其限制减刑；"
+            "被告人王某犯故意杀人罪，判处无期徒刑。",
+            Restrictions(limited_reduction=True, life_without_parole=False),
+        ),
+        (
+            "判处死刑，缓期二年执行，不予限制减刑。",
+            Restrictions(limited_reduction=False, life_without_parole=False),
+        ),
+        (
+            "判处有期徒刑十年，不得减刑",  # 不得减刑 alone is neither decision
+            Restrictions(limited_reduction=False, life_without_parole=False),
+        ),
+    ],
+)
+def test_restrictions_read_from_the_judgment(text: str, expected: Restrictions) -> None:
+    assert restrictions(text) == expected
+
+
+def test_parse_sentence_and_restrictions_agree_on_the_articles_wording() -> None:
+    text = (
+        "判处死刑，缓期二年执行，剥夺政治权利终身；在其死刑缓期执行二年期满依法减为无期徒刑后，"
+        "终身监禁，不得减刑、假释。"
+    )
+    parsed = parse_sentence(text)
+    assert parsed.principal_penalty == "死刑缓期二年执行"
+    assert (parsed.limited_reduction, parsed.life_without_parole) == (False, True)
+    bracketed = parse_sentence("判处死刑，缓期二年执行（限制减刑），剥夺政治权利终身")
+    assert bracketed.limited_reduction
