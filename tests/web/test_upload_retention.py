@@ -218,3 +218,20 @@ def test_a_retention_setting_that_is_no_number_is_a_chinese_error(tmp_path: Path
         2,
         "配置错误：环境变量 ZHIJIAN_UPLOAD_RETENTION_DAYS 应为不小于 0 的整数，现为“九十”\n",
     )
+
+
+def test_the_daily_prune_runs_at_once_then_waits_a_day() -> None:
+    import threading
+
+    from zhijian.web.datahub.retention import DAY_SECONDS, every_day
+
+    runs: list[float] = []
+    stop = threading.Event()
+    thread = every_day(lambda: runs.append(time.monotonic()), stop=stop)
+    deadline = time.monotonic() + 30
+    while not runs and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    stop.set()
+    thread.join(timeout=5)
+    assert (len(runs), thread.daemon, thread.is_alive(), DAY_SECONDS) == (1, True, False, 86_400)

@@ -82,12 +82,19 @@ def start_daily_prune(say: Any = print, *, once: bool = False) -> None:
     if days > 0 and once:
         _prune_once(days, say)
     elif days > 0:
-        every_day(lambda: _prune_once(days, say), stop=threading.Event())
+        every_day(lambda: _prune_in_thread(days, say), stop=threading.Event())
+
+
+def _prune_in_thread(days: int, say: Any) -> None:
+    from django.db import connections
+
+    try:
+        _prune_once(days, say)
+    finally:
+        connections.close_all()  # this thread's connections: idle until tomorrow
 
 
 def _prune_once(days: int, say: Any) -> None:
-    from django.db import connections
-
     from zhijian.web.datahub.actions import prune_uploads
     from zhijian.web.datahub.retention import size_text
 
@@ -101,5 +108,3 @@ def _prune_once(days: int, say: Any) -> None:
                 f"已清理 {summary.count} 个超过 {days} 天的上传文件"
                 f"（共 {size_text(summary.bytes)}），已记入审计日志。"
             )
-    finally:
-        connections.close_all()  # this thread's connections: idle until tomorrow
