@@ -578,6 +578,7 @@ def comment_lead(lead: Lead, text: str, *, actor: Any) -> LeadComment:
             object_type="线索",
             object_id=lead.pk,
             detail={"comment_id": comment.pk, "length": len(text)},
+            facility_code=lead.facility_code,
         )
         return comment
 
