@@ -59,6 +59,22 @@ LABELS = {
     "dataset": "数据集",
     "model_id": "模型",
     "as_of": "数据日期",
+    "assignee": "承办人",
+    "comment_id": "意见编号",
+    "length": "字数",
+    "document_id": "文书",
+    "measure": "监督措施",
+    "reply_date": "回复日期",
+    "file_name": "文件",
+    "stored_as": "保存为",
+    "sheet": "工作表",
+    "status": "状态",
+    "tests_passed": "测试通过",
+    "units_created": "新建单位",
+    "facilities_created": "新增场所",
+    "facilities_updated": "更新场所",
+    "facilities_kept": "场所不变",
+    "params": "参数",
 }
 # Keys not worth a procurator's eye on the page (they stay in the row and its hash).
 HIDDEN = frozenset({"person_key", "complainant_person_key", "person_keys"})
