@@ -241,6 +241,8 @@ TARGETS: dict[str, Target] = {
         ANY,
         "1",
     ),
+    "person page: key": Target("province_head", "GET", _typed("/people/{value}/")),
+    "dashboard": Target("province_head", "GET", _at("/dashboard/"), _query("page"), ANY),
     "import job: id": Target("modeller", "GET", _typed("/data/jobs/{value}/")),
     "model run: data date": Target(
         "modeller",
