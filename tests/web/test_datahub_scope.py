@@ -197,8 +197,7 @@ def test_community_corrections_are_scoped_by_the_region_of_the_agency(
 ) -> None:
     qingdao = modeller(world, "青岛市人民检察院", "qd_modeller")
     header = (
-        "case_id,id_number,name,correction_type,agency_region_code,"
-        "decision_effective_date,status\n"
+        "case_id,id_number,name,correction_type,agency_region_code,decision_effective_date,status\n"
     )
     rows = (
         f"SJ-QD1,{person(6)},青岛矫正,缓刑,370202,2025-01-02,在矫\n"
