@@ -47,3 +47,52 @@ def test_expected_facility_code_is_compared() -> None:
     wrong = [{**e, "facility_code": "370103SQJZ"} for e in test.expect]
     outcome = run_test(spec, dataclasses.replace(test, expect=wrong))
     assert not outcome.passed and "场所编码不符" in outcome.detail
+
+
+def _hits_of(model_id: str, test_name: str) -> list[object]:
+    from datetime import date
+
+    from zhijian.supervision.engine import evaluate
+    from zhijian.supervision.testing import build_database
+
+    spec = next(s for s in LIBRARY if s.id == model_id)
+    test = next(t for t in spec.tests if t.name == test_name)
+    con = build_database(test.given)
+    return list(evaluate(spec, con, date.fromisoformat(test.as_of), spec.param_values(test.params)))
+
+
+def test_an_unknown_restriction_is_said_in_the_evidence() -> None:
+    from zhijian.supervision.results import Hit
+
+    [hit] = _hits_of(
+        "reduction_timing_amount",
+        "限制减刑未知，死缓减为无期后三年余即报请减为有期（仅在限制减刑时违规，从严列为线索）",
+    )
+    assert isinstance(hit, Hit)
+    assert hit.evidence["limited_reduction"] == "未知（来源数据无此项）"
+    # 故意杀人罪: 终身监禁 cannot apply (刑法第三百八十三条第四款).
+    assert hit.evidence["life_without_parole"] == "否（来源数据无此项，依法不适用）"
+    assert hit.evidence["restriction_note"] == (
+        "限制减刑未知（来源数据无此项），仅在限制减刑为“是”时成立，须核实判决"
+    )
+    assert hit.evidence["rules"] == ["reduction.start_time"]
+    [prohibited] = _hits_of(
+        "parole_prohibited", "死缓的受贿罪犯被假释，终身监禁未知（从严列为线索）"
+    )
+    assert isinstance(prohibited, Hit)
+    assert prohibited.evidence["life_without_parole"] == "未知（来源数据无此项）"
+    assert prohibited.evidence["reason"] == (
+        "被判处死刑缓期执行的贪污、受贿罪犯，而终身监禁未知（来源数据无此项），须核实判决是否决定终身监禁"
+    )
+
+
+def test_a_known_restriction_is_said_plainly() -> None:
+    from zhijian.supervision.results import Hit
+
+    [hit] = _hits_of(
+        "parole_eligible_not_proposed",
+        "死缓的受贿罪犯已符合假释条件仍仅提请减刑（判决写明未决定终身监禁）",
+    )
+    assert isinstance(hit, Hit)
+    assert (hit.evidence["limited_reduction"], hit.evidence["life_without_parole"]) == ("否", "否")
+    assert hit.evidence["restriction_note"] is None

@@ -4,6 +4,10 @@ sentence changes through ``zhijian.law.rules``.
 - 交付执行日期: the earliest admission to a prison (监狱、未成年犯管教所) for the judgment.
 - 先行羁押日数: from the judgment's 先行羁押日期 to that admission.
 - history: the reductions of the judgment decided before the change under review.
+- 限制减刑、终身监禁: as recorded; null means the source did not say (a court export
+  without the column, ``docs/data-standard.md``). ``restriction_variants`` gives every
+  value the law leaves open for an unknown one, so a model can tell a finding that holds
+  whatever the truth is from one that holds only under one value, and say which.
 """
 
 from __future__ import annotations
@@ -15,6 +19,13 @@ from typing import Any
 import duckdb
 
 from zhijian.law.rules.case import HISTORY_TYPES
+from zhijian.law.sentence import DEATH_SUSPENDED
+
+UNKNOWN = "未知（来源数据无此项）"
+NOT_APPLICABLE = "否（来源数据无此项，依法不适用）"
+RESTRICTIONS = {"limited_reduction": "限制减刑", "life_without_parole": "终身监禁"}
+# 刑法第三百八十三条第四款 (贪污), applied to 受贿 by 第三百八十六条.
+LIFE_IMPRISONMENT_CRIMES = ("贪污罪", "受贿罪")
 
 CHANGES = """
 select c.change_id, c.id_number, c.name, c.judgment_id, c.facility_code, c.change_type,
@@ -85,14 +96,66 @@ def check_changes(
     return [hit for hit in found if hit is not None]
 
 
+def restriction_text(value: bool | None) -> str:
+    """A 限制减刑/终身监禁 value as evidence shows it: 是, 否 or 未知（来源数据无此项）."""
+    return UNKNOWN if value is None else "是" if value else "否"
+
+
+def restriction_variants(judgment: dict[str, Any]) -> list[dict[str, bool]]:
+    """The values of 限制减刑 and 终身监禁 the law leaves open for ``judgment``: the
+    recorded one where known; for an unknown one 否 unless the judgment is a 死缓 (only
+    a 死缓 can carry either: 刑法第五十条第二款、第三百八十三条第四款), and 终身监禁 only
+    for 贪污罪 or 受贿罪; otherwise both. The first variant restricts least."""
+    suspended = judgment["principal_penalty"] == DEATH_SUSPENDED
+    crimes = list(judgment.get("crimes") or [])
+    open_values: dict[str, tuple[bool, ...]] = {}
+    for name in RESTRICTIONS:
+        value = judgment.get(name)
+        possible = suspended and (
+            name != "life_without_parole" or any(c in crimes for c in LIFE_IMPRISONMENT_CRIMES)
+        )
+        open_values[name] = (bool(value),) if value is not None or not possible else (False, True)
+    return [
+        {"limited_reduction": limited, "life_without_parole": for_life}
+        for limited in open_values["limited_reduction"]
+        for for_life in open_values["life_without_parole"]
+    ]
+
+
+def restriction_evidence(
+    judgment: dict[str, Any], all_variants: list[dict[str, bool]], hit: list[dict[str, bool]]
+) -> dict[str, str | None]:
+    """Evidence fields: each flag as recorded, and ``restriction_note`` when the finding
+    holds only under some values of an unknown flag (None when it holds under all)."""
+    evidence: dict[str, str | None] = {}
+    notes = []
+    for name, label in RESTRICTIONS.items():
+        possible = {variant[name] for variant in all_variants}
+        recorded = judgment.get(name)
+        evidence[name] = (
+            NOT_APPLICABLE
+            if recorded is None and possible == {False}
+            else restriction_text(recorded)
+        )
+        found = {variant[name] for variant in hit}
+        if len(possible) > 1 and len(found) == 1:
+            value = "是" if found.pop() else "否"
+            notes.append(f"{label}{UNKNOWN}，仅在{label}为“{value}”时成立，须核实判决")
+    evidence["restriction_note"] = "；".join(notes) or None
+    return evidence
+
+
 def case_for(
     judgment: dict[str, Any],
     earlier: list[dict[str, Any]],
     proposal: dict[str, Any],
     *,
     property_unpaid_with_ability: bool = False,
+    restrictions: dict[str, bool] | None = None,
 ) -> dict[str, Any]:
-    """The kernel's JSON case for ``proposal`` (a sentence_changes row)."""
+    """The kernel's JSON case for ``proposal`` (a sentence_changes row), with the flags
+    of ``restrictions`` (one of ``restriction_variants``; default: the first)."""
+    restrictions = restrictions or restriction_variants(judgment)[0]
     delivered: date = judgment["delivered"]
     detained: date | None = judgment["pretrial_detention_date"]
     fixed = judgment["principal_penalty"] == "有期徒刑"
@@ -101,8 +164,8 @@ def case_for(
         "term_months": judgment["term_months"] if fixed else None,
         "crimes": list(judgment["crimes"] or []),
         "recidivist": bool(judgment["recidivist"]),
-        "limited_reduction": bool(judgment["limited_reduction"]),
-        "life_without_parole": bool(judgment["life_without_parole"]),
+        "limited_reduction": restrictions["limited_reduction"],
+        "life_without_parole": restrictions["life_without_parole"],
         "judgment_effective_date": judgment["effective_date"].isoformat(),
         "execution_start_date": delivered.isoformat(),
         "pretrial_detention_days": max((delivered - detained).days, 0) if detained else 0,

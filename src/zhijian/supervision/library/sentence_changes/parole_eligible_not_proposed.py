@@ -2,7 +2,12 @@
 prisoner also met every parole condition the data can show — time served, no bar, the
 interval after the last reduction, no unpaid property with the ability to pay — so the
 prison could have proposed parole first (法释〔2016〕23号第二十六条第二款; 检例第195号).
-Both checks come from the legal kernel."""
+Both checks come from the legal kernel.
+
+限制减刑 or 终身监禁 unknown (the source did not say): a hit only when the prisoner met
+the parole conditions under every value the law leaves open. This lead says the prison
+should have proposed parole; were the unknown a 终身监禁, parole would be barred, so an
+unknown never makes one."""
 
 from __future__ import annotations
 
@@ -13,7 +18,12 @@ import duckdb
 
 from zhijian.law.errors import LawInputError
 from zhijian.law.rules import VIOLATION, check
-from zhijian.supervision.kernel_input import case_for, check_changes
+from zhijian.supervision.kernel_input import (
+    case_for,
+    check_changes,
+    restriction_evidence,
+    restriction_variants,
+)
 
 UNPAID_PROPERTY = """
 select distinct judgment_id from property_judgments
@@ -46,14 +56,21 @@ def _lawful(case: dict[str, Any]) -> tuple[bool, Any]:
 def _check_one(
     judgment: dict[str, Any], earlier: list[dict[str, Any]], change: dict[str, Any]
 ) -> dict[str, Any] | None:
-    try:
-        reduction_ok, _ = _lawful(case_for(judgment, earlier, change))
-        as_parole = dict(change, change_type="假释")
-        parole_ok, parole = _lawful(case_for(judgment, earlier, as_parole))
-    except LawInputError:
-        return None
-    if not (reduction_ok and parole_ok):
-        return None
+    variants = restriction_variants(judgment)
+    parole = None
+    for variant in variants:
+        try:
+            reduction_ok, _ = _lawful(case_for(judgment, earlier, change, restrictions=variant))
+            as_parole = dict(change, change_type="假释")
+            parole_ok, result = _lawful(
+                case_for(judgment, earlier, as_parole, restrictions=variant)
+            )
+        except LawInputError:
+            return None
+        if not (reduction_ok and parole_ok):
+            return None
+        parole = parole or result
+    assert parole is not None
     return {
         "id_number": change["id_number"],
         "name": change["name"],
@@ -66,5 +83,6 @@ def _check_one(
             "proposal_date": change["proposal_date"] or change["decision_date"],
             "reduction_months": change["reduction_months"],
             "earliest_parole_date": parole.earliest_parole_date,
+            **restriction_evidence(judgment, variants, variants),
         },
     }

@@ -47,7 +47,16 @@ barred as (
         and sentences.principal_penalty = '有期徒刑'
         and sentences.term_months >= $min_term_months
         then '因严重暴力犯罪被判处十年以上有期徒刑'
-    end as reason
+      when sentences.life_without_parole is null
+        and sentences.principal_penalty = '死刑缓期二年执行'
+        and (list_contains(sentences.crimes, '贪污罪') or list_contains(sentences.crimes, '受贿罪'))
+        then '被判处死刑缓期执行的贪污、受贿罪犯，而终身监禁未知（来源数据无此项），须核实判决是否决定终身监禁'
+    end as reason,
+    case
+      when sentences.life_without_parole then '是'
+      when not sentences.life_without_parole then '否'
+      else '未知（来源数据无此项）'
+    end as life_without_parole
   from paroles
   join sentences on sentences.judgment_id = paroles.judgment_id
   join violent on violent.judgment_id = sentences.judgment_id
@@ -66,6 +75,7 @@ final as (
       'term_months': term_months,
       'recidivist': recidivist,
       'decision_date': decision_date,
+      'life_without_parole': life_without_parole,
       'reason': reason
     } as evidence
   from barred

@@ -5,6 +5,11 @@ SQL cannot hold the reduction tables of 法释〔2016〕23号 and 〔2019〕6号
 is Python; it reads the warehouse through the same sandboxed connection and keeps the
 yml, evidence and tests of every model. ``zhijian.supervision.kernel_input`` says how
 the kernel's input is built from the data standard.
+
+限制减刑 or 终身监禁 unknown (the source did not say): the reduction is checked under
+every value the law leaves open, and it is a hit when any of them makes it a violation,
+the evidence saying under which (a stricter rule the data cannot exclude is not passed
+over in silence).
 """
 
 from __future__ import annotations
@@ -16,7 +21,12 @@ import duckdb
 
 from zhijian.law.errors import LawInputError
 from zhijian.law.rules import VIOLATION, check
-from zhijian.supervision.kernel_input import case_for, check_changes
+from zhijian.supervision.kernel_input import (
+    case_for,
+    check_changes,
+    restriction_evidence,
+    restriction_variants,
+)
 
 PROPOSAL_TYPES = {"减刑", "死缓减为有期徒刑", "无期减为有期徒刑"}
 
@@ -30,13 +40,20 @@ def hits(
 def _check_one(
     judgment: dict[str, Any], earlier: list[dict[str, Any]], change: dict[str, Any]
 ) -> dict[str, Any] | None:
-    try:
-        result = check(case_for(judgment, earlier, change))
-    except LawInputError:
-        return None  # incomplete or inconsistent records: not a finding of this model
-    violations = [f for f in result.findings if f.level == VIOLATION]
-    if not violations:
+    variants = restriction_variants(judgment)
+    violating = []
+    for variant in variants:
+        try:
+            result = check(case_for(judgment, earlier, change, restrictions=variant))
+        except LawInputError:
+            continue  # incomplete or inconsistent records: not a finding of this model
+        violations = [f for f in result.findings if f.level == VIOLATION]
+        if violations:
+            violating.append((variant, result, violations))
+    if not violating:
         return None
+    _, result, violations = violating[0]
+    restrictions = restriction_evidence(judgment, variants, [v for v, _, _ in violating])
     return {
         "id_number": change["id_number"],
         "name": change["name"],
@@ -53,5 +70,6 @@ def _check_one(
             "rules": [f.rule for f in violations],
             "findings": "；".join(f.message for f in violations),
             "citations": "；".join(dict.fromkeys(f.citation for f in violations)),
+            **restrictions,
         },
     }
