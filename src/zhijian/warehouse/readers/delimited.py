@@ -434,10 +434,10 @@ def _add_fields(sink: Sink, row: int, fields: list[str], bad: Sequence[_BadLine]
     marked line is rejected with the line's reason, its text in ``_extra`` (``_raw``)."""
     if bad and any(MARK in field for field in fields):
         found = [bad[int(i)] for field in fields for i in _MARK_RE.findall(field)]
-        error = "；".join(dict.fromkeys(line.reason for line in found)) or NUL_LINE
+        reasons = "；".join(dict.fromkeys(line.reason for line in found)) or NUL_LINE
         kept = [None if MARK in field else field.strip() or None for field in fields]
         raw = [line.text for line in found]
-        sink.add(row, kept[: sink.layout.width], error=error, more={"_raw": raw})
+        sink.add(row, kept[: sink.layout.width], error=reasons, more={"_raw": raw})
         return
     cells = [field.strip() or None for field in fields]
     if not any(cells):
