@@ -119,3 +119,18 @@ def test_import_named_excel_sheet(capsys: pytest.CaptureFixture[str], tmp_path: 
     code, _, err = run(capsys, "data", "import", "benefit_payments", str(path), "--sheet", "无此表")
     assert code == 2
     assert "无此表" in err
+
+
+def test_a_court_export_without_the_flag_columns_imports(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.warehouse.test_absent_columns import NOTE, ROWS, court_export
+
+    path = court_export(tmp_path / "判决.csv", ROWS)
+    code, out, err = run(capsys, "data", "import", "judgments", str(path))
+    assert (code, err) == (0, "")
+    assert "收到 5 行：新增 5，更新 0，未变 0，拒收 0（其中 1 行已导入但被标记）" in out
+    assert f"  说明：{NOTE.format(n=1)}\n" in out
+    code, out, _ = run(capsys, "data", "batches")
+    assert code == 0
+    assert out.rstrip().endswith(f"标记 1  {NOTE.format(n=1)}")
