@@ -16,6 +16,7 @@ import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
 from tests.web.tamper import triggers_dropped
+from zhijian.web.audit import chain
 from zhijian.web.audit import key as audit_key
 from zhijian.web.audit.anchor import Anchor, take_anchor
 from zhijian.web.audit.chain import (
@@ -400,6 +401,31 @@ def test_requests_appending_at_once_keep_one_chain() -> None:
     previous = AuditEntry.objects.values_list("previous_hash", flat=True)
     assert len(set(previous)) == 90
     assert AuditHead.objects.get().count == 90
+
+
+@pytest.mark.parametrize("in_transaction", [False, True])
+@pytest.mark.parametrize("attempts", [1, 3])
+def test_a_wrong_guess_of_the_head_is_signed_again_against_the_real_one(
+    monkeypatch: pytest.MonkeyPatch, in_transaction: bool, attempts: int
+) -> None:
+    """PostgreSQL appends against the head this process last wrote: after another
+    process's rows the guess is wrong, nothing is inserted, and the row is signed again
+    (one try only: then under the head's lock)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the guessed head is PostgreSQL's append (the PostgreSQL pass)")
+    first = record(None, "测试操作", object_id=1)
+    monkeypatch.setattr(chain, "_LAST_SEEN", {connection.alias: (GENESIS, 0)})
+    monkeypatch.setattr(chain, "ATTEMPTS", attempts)
+
+    if in_transaction:
+        with transaction.atomic():
+            second = record(None, "测试操作", object_id=2)
+    else:
+        second = record(None, "测试操作", object_id=2)
+
+    assert second.previous_hash == first.entry_hash
+    assert AuditEntry.objects.filter(pk__gte=first.pk).count() == 2
+    assert verify().intact
 
 
 def test_the_anchor_of_a_log_is_its_head() -> None:

@@ -153,8 +153,9 @@ def _append(alias: str, fields: dict[str, Any], key: AuditKey) -> AuditEntry:
 # is the guess; a wrong guess inserts nothing and returns the head as it is, and the row
 # is signed again against that. Inside a transaction the head stays locked from the
 # first try on, so the second succeeds; in autocommit the appends of one process take
-# turns (so that its threads do not spoil each other's guesses), and a second miss (a
-# writer of another process in between) retries inside a transaction.
+# turns (so that its threads do not spoil each other's guesses), and after ``ATTEMPTS``
+# misses (writers of other processes in between) the row is appended inside a
+# transaction. Measured with ``benchmarks/audit.py`` (``docs/web.md``).
 _APPEND = """
 WITH head AS (
     SELECT last_hash, count FROM audit_audithead WHERE id = 1 FOR UPDATE
@@ -179,6 +180,7 @@ SELECT (SELECT id FROM moved), head.last_hash, head.count FROM head
 # Per process and database: the head (last hash, count) after this process's last append.
 _LAST_SEEN: dict[str, tuple[str, int]] = {}
 _TURNS = threading.Lock()
+ATTEMPTS = 3  # fewer retried inside a transaction more often under two processes' load
 # What ``_try_append`` returns when its guesses missed.
 _MISSED = object()
 
@@ -195,7 +197,7 @@ def _append_on_postgresql(
         # Never taken inside a transaction: a transaction holding the head's lock
         # could then wait here for a thread that waits for that lock.
         with _TURNS:
-            found = _try_append(connection, fields, content, key)
+            found = _try_append(connection, fields, content, key, attempts=ATTEMPTS)
             if found is _MISSED:
                 with transaction.atomic(using=connection.alias, savepoint=False):
                     found = _try_append(connection, fields, content, key)
@@ -203,11 +205,13 @@ def _append_on_postgresql(
     return found if isinstance(found, AuditEntry) else None
 
 
-def _try_append(connection: Any, fields: dict[str, Any], content: str, key: AuditKey) -> object:
+def _try_append(
+    connection: Any, fields: dict[str, Any], content: str, key: AuditKey, attempts: int = 2
+) -> object:
     """The appended row; ``None`` when there is no head; ``_MISSED`` when the head moved
-    twice between guess and statement."""
+    between guess and statement ``attempts`` times."""
     previous_hash, previous_count = _LAST_SEEN.get(connection.alias, (GENESIS, -1))
-    for _attempt in range(2):
+    for _attempt in range(attempts):
         entry_hash = entry_mac(key, previous_hash, content)
         count = previous_count + 1
         parameters = fields | {
