@@ -216,7 +216,7 @@ def test_rows_forged_under_another_key_and_its_fingerprint_are_found() -> None:
     assert result.problems == (
         "链头校验码不符（链头被移回或改写）",
         f"第 {rows[1].pk} 条起有 2 条记录的密钥编号不是当前密钥的编号"
-        f"（{the_key().key_id}）：密钥未曾更换，这些记录是伪造的",
+        f"（{the_key().key_id}），却写在当前密钥的记录之后：这些记录是伪造的",
     )
     assert not result.intact
 
@@ -359,6 +359,27 @@ def test_with_another_key_verification_says_which_key_wrote_the_rows(
         f"当前审计密钥（编号 {the_key().key_id}）不是写入这些记录的密钥（编号 {written_with}）"
         "：无法校验 3 条记录。"
     )
+
+
+def test_after_a_lost_key_the_new_rows_verify_and_the_old_ones_are_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old = three_rows()
+    lost = the_key().key_id
+    monkeypatch.setenv(audit_key.ENVIRONMENT, "n" * 40)  # the key the platform makes anew
+    new = record(None, "测试操作", object_id=4)
+
+    result = verify()
+
+    assert (result.problems, result.intact) == ((), False)
+    assert new.previous_hash == old[2].entry_hash
+    assert result.unverified.startswith(
+        f"第 {old[0].pk} 至 {old[2].pk} 条中有 3 条记录由之前的审计密钥（编号 {lost}）写入，"
+        f"当前密钥（编号 {the_key().key_id}）无法校验它们；此后的记录已用当前密钥校验。"
+    )
+    anchor = Anchor(3, old[2].entry_hash, old[2].at)
+    held = verify(anchor=anchor).anchor
+    assert held is not None and held.holds  # an anchor still vouches for them
 
 
 def test_a_row_of_chinese_text_and_dates_hashes_as_verify_recomputes_it() -> None:

@@ -290,8 +290,11 @@ class _Walk:
     legacy_rows: int = 0
     signed_rows: int = 0  # HMAC rows checked with the key
     unkeyed_rows: int = 0  # HMAC rows not checked: no key
-    other_key_rows: list[int] = field(default_factory=list)
-    other_key_ids: set[str] = field(default_factory=set)
+    # HMAC rows of another key: before the first row of this key (an earlier key, lost or
+    # replaced: they cannot be checked), or after it (forged: the key was not changed).
+    earlier_key_rows: list[int] = field(default_factory=list)
+    earlier_key_ids: set[str] = field(default_factory=set)
+    forged_key_rows: list[int] = field(default_factory=list)
     anchor_holds: bool = False
     problems: list[str] = field(default_factory=list)
 
@@ -316,7 +319,7 @@ class _Walk:
         self.previous = entry.entry_hash
 
     def _check_legacy(self, entry: AuditEntry) -> None:
-        if self.signed_rows or self.unkeyed_rows or self.other_key_rows:
+        if self._signed_rows_seen():
             self.problems.append(
                 f"第 {entry.pk} 条：升级后的记录不应使用 SHA-256（记录被改写为旧格式）"
             )
@@ -332,8 +335,11 @@ class _Walk:
             self.unkeyed_rows += 1
             return
         if entry.key_id != self.key.key_id:
-            self.other_key_rows.append(entry.pk)
-            self.other_key_ids.add(entry.key_id)
+            if self.signed_rows:
+                self.forged_key_rows.append(entry.pk)
+            else:
+                self.earlier_key_rows.append(entry.pk)
+                self.earlier_key_ids.add(entry.key_id)
             return
         self.signed_rows += 1
         expected = entry_mac(self.key, entry.previous_hash, entry_content(_stored(entry)))
@@ -352,13 +358,17 @@ class _Walk:
                 f"链头记录的条数（{head.count}）与实际条数（{self.checked}）不符"
                 "（记录被删除或插入）"
             )
-        has_signed_rows = self.signed_rows or self.unkeyed_rows or self.other_key_rows
-        if not has_signed_rows:
+        if not self._signed_rows_seen():
             return
         if not head.mac:
             self.problems.append("链头没有校验码（链头被改写）")
         elif self.key is not None and self.signed_rows and not self._head_signed(head):
             self.problems.append("链头校验码不符（链头被移回或改写）")
+
+    def _signed_rows_seen(self) -> bool:
+        return bool(
+            self.signed_rows or self.unkeyed_rows or self.earlier_key_rows or self.forged_key_rows
+        )
 
     def _head_signed(self, head: AuditHead) -> bool:
         assert self.key is not None
@@ -366,18 +376,26 @@ class _Walk:
 
     def result(self) -> Verification:
         problems = list(self.problems)
-        unverified = ""
-        if self.other_key_rows and self.signed_rows:
-            first, count = self.other_key_rows[0], len(self.other_key_rows)
+        current = self.key.key_id if self.key else ""
+        if self.forged_key_rows:
+            first, count = self.forged_key_rows[0], len(self.forged_key_rows)
             problems.append(
-                f"第 {first} 条起有 {count} 条记录的密钥编号不是当前密钥的编号"
-                f"（{self.key.key_id if self.key else ''}）：密钥未曾更换，这些记录是伪造的"
+                f"第 {first} 条起有 {count} 条记录的密钥编号不是当前密钥的编号（{current}），"
+                "却写在当前密钥的记录之后：这些记录是伪造的"
             )
-        elif self.other_key_rows:
+        unverified = ""
+        earlier = self.earlier_key_rows
+        keys = "、".join(sorted(self.earlier_key_ids))
+        if earlier and self.signed_rows:
             unverified = (
-                f"当前审计密钥（编号 {self.key.key_id if self.key else ''}）不是写入这些记录"
-                f"的密钥（编号 {'、'.join(sorted(self.other_key_ids))}）：无法校验 "
-                f"{len(self.other_key_rows)} 条记录。请改用写入时的密钥（{describe_location()}，"
+                f"第 {earlier[0]} 至 {earlier[-1]} 条中有 {len(earlier)} 条记录由之前的审计密钥"
+                f"（编号 {keys}）写入，当前密钥（编号 {current}）无法校验它们；此后的记录已用"
+                f"当前密钥校验。从备份恢复之前的密钥（{describe_location()}）可校验这些记录。"
+            )
+        elif earlier:
+            unverified = (
+                f"当前审计密钥（编号 {current}）不是写入这些记录的密钥（编号 {keys}）：无法校验 "
+                f"{len(earlier)} 条记录。请改用写入时的密钥（{describe_location()}，"
                 "从备份恢复）后再校验；若确认密钥无误，则这些记录被改写过。"
             )
         elif self.unkeyed_rows:
