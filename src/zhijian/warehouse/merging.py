@@ -73,7 +73,7 @@ def plan_merge(
             con.execute("SELECT _change, count(*) FROM changes GROUP BY _change").fetchall()
         )
         if counts.get("update"):
-            other = _find_other_source(workspace, con, source)
+            other = _find_other_source(workspace, con, dataset, files, accepted, source)
         changed = _changed_sql(accepted, kept)
     else:  # a first import: every accepted row is new, no need to materialize them again
         counts = {"insert": _count(con, f"SELECT count(*) FROM ({accepted})")}
@@ -115,33 +115,28 @@ def _compared_columns(dataset: Dataset) -> list[str]:
 
 def _diff_sql(dataset: Dataset, files: list[str], accepted: str, kept: tuple[str, ...]) -> str:
     """Each accepted row's ``_row`` with ``_change`` (insert, update or same, against
-    the table's current files); for an update, the stored row's source and batch; and
-    the stored values of the ``kept`` columns."""
-    file_list = "[" + ", ".join(sql_literal(f) for f in files) + "]"
+    the table's current files), and the stored values of the ``kept`` columns."""
     compared = _compared_columns(dataset)
-    existing = ", ".join(sql_identifier(c) for c in [*compared, "import_batch_id"])
-    join = " AND ".join(
-        f"a.{sql_identifier(k)} IS NOT DISTINCT FROM e.{sql_identifier(k)}" for k in dataset.key
-    )
+    existing = ", ".join(sql_identifier(c) for c in compared)
     same = " AND ".join(
         f"{_new_value(c, kept)} IS NOT DISTINCT FROM e.{sql_identifier(c)}" for c in compared
     )
     change = f"CASE WHEN e._present IS NULL THEN 'insert' WHEN {same} THEN 'same' ELSE 'update' END"
-    kept_names = [sql_identifier("_keep_" + c) for c in kept]
-    keep = "".join(
-        f", e.{sql_identifier(c)} AS {name}" for c, name in zip(kept, kept_names, strict=True)
-    )
+    keep = "".join(f", e.{sql_identifier(c)} AS {sql_identifier('_keep_' + c)}" for c in kept)
     return (
-        "SELECT _row, _change, "
-        "CASE WHEN _change = 'update' THEN _old_source END AS _old_source, "
-        "CASE WHEN _change = 'update' THEN _old_batch END AS _old_batch, "
-        "CASE WHEN _change = 'update' THEN _new_source END AS _new_source"
-        f"{''.join(', ' + name for name in kept_names)} FROM ("
-        f"SELECT a._row, {change} AS _change, e.source_system AS _old_source, "
-        f"e.import_batch_id AS _old_batch, a.source_system AS _new_source{keep} "
-        f"FROM ({accepted}) a "
-        f"LEFT JOIN (SELECT {existing}, TRUE AS _present FROM read_parquet({file_list})) e "
-        f"ON {join})"
+        f"SELECT a._row, {change} AS _change{keep} FROM ({accepted}) a "
+        f"LEFT JOIN (SELECT {existing}, TRUE AS _present FROM read_parquet({_file_list(files)})) e "
+        f"ON {_key_join(dataset)}"
+    )
+
+
+def _file_list(files: list[str]) -> str:
+    return "[" + ", ".join(sql_literal(f) for f in files) + "]"
+
+
+def _key_join(dataset: Dataset) -> str:
+    return " AND ".join(
+        f"a.{sql_identifier(k)} IS NOT DISTINCT FROM e.{sql_identifier(k)}" for k in dataset.key
     )
 
 
@@ -170,11 +165,16 @@ def _changed_sql(accepted: str, kept: tuple[str, ...]) -> str:
 
 
 def _find_other_source(
-    workspace: Workspace, con: duckdb.DuckDBPyConnection, source: str | None
+    workspace: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    dataset: Dataset,
+    files: list[str],
+    accepted: str,
+    source: str | None,
 ) -> int:
     """Table ``other_source``: the updates whose stored row came from another source
     (its ``source_system``, or the source of the batch that wrote it, differs), with
-    the old and new source. Returns how many."""
+    the old and new source. Returns how many. Only imports that update rows look."""
     batches = storage.open_table(workspace.table_path(storage.BATCHES))
     sources = (
         batches.to_pyarrow_table(columns=["batch_id", "source"])
@@ -195,14 +195,21 @@ def _find_other_source(
         f"coalesce(ch._old_source, b.source, {unnamed}) || ' → ' || "
         f"coalesce(ch._new_source, {batch_source}, {unnamed})"
     )
+    keys = ", ".join(sql_identifier(k) for k in dataset.key)
+    updates = (
+        f"SELECT a._row, a.source_system AS _new_source, e.source_system AS _old_source, "
+        f"e.import_batch_id AS _old_batch FROM ({accepted}) a "
+        f"JOIN (SELECT {keys}, source_system, import_batch_id "
+        f"FROM read_parquet({_file_list(files)})) e ON {_key_join(dataset)} "
+        "WHERE a._row IN (SELECT _row FROM changes WHERE _change = 'update')"
+    )
     con.execute(
         f"""
         CREATE TABLE other_source AS
         SELECT ch._row, {value} AS value, {reason} AS reason
-        FROM changes ch LEFT JOIN zj_batch_sources b ON b.batch_id = ch._old_batch
-        WHERE ch._change = 'update'
-          AND (ch._old_source IS DISTINCT FROM ch._new_source
-               OR b.source IS DISTINCT FROM {batch_source})
+        FROM ({updates}) ch LEFT JOIN zj_batch_sources b ON b.batch_id = ch._old_batch
+        WHERE ch._old_source IS DISTINCT FROM ch._new_source
+           OR b.source IS DISTINCT FROM {batch_source}
         """
     )
     con.unregister("zj_batch_sources")

@@ -121,7 +121,12 @@ class _ScopeSql:
         """INSERT sources, each skipping the rows an earlier one already took."""
         found = [self._own_rows()]
         existing = self._existing()
-        if existing is not None:
+        # A key holding the owning column (prison_accounts: id_number, facility_code,
+        # month) matches only rows of the facility just checked: nothing to overwrite.
+        owner_in_key = (
+            self.rule.kind is not ScopeKind.LINKED and self.rule.column in self.dataset.key
+        )
+        if existing is not None and not owner_in_key:
             found.append(self._overwrites(existing))
             if self.rule.exclusive_period:
                 found.append(self._overlaps(existing))
