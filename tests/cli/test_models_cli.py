@@ -38,7 +38,7 @@ def test_list_text_groups_by_category(capsys: pytest.CaptureFixture[str]) -> Non
 def test_test_command_runs_the_yml_tests(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "test", "parole_prohibited"]) == 0
     out = capsys.readouterr().out
-    assert out.strip().splitlines()[-1] == "4 passed, 0 failed"
+    assert out.strip().splitlines()[-1] == "7 passed, 0 failed"
 
 
 def test_unknown_model_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
