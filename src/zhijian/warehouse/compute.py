@@ -13,14 +13,15 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from zhijian.warehouse import storage
 from zhijian.warehouse.errors import WarehouseError
+from zhijian.warehouse.sqltext import sql_identifier, sql_literal
 from zhijian.warehouse.standard import DATASETS
-from zhijian.warehouse.validate import sql_literal
 from zhijian.warehouse.workspace import Workspace
 
 LOG_TABLES = {
@@ -93,11 +94,32 @@ def _create_view(
 ) -> None:
     if files:
         listed = ", ".join(sql_literal(f) for f in files)
-        con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{listed}])')
+        columns = _columns(name, schema, files[0])
+        con.execute(f'CREATE VIEW "{name}" AS SELECT {columns} FROM read_parquet([{listed}])')
         return
     empty = schema.empty_table()
     con.register(f"_empty_{name}", empty)
     con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "_empty_{name}"')
+
+
+def _columns(name: str, schema: pa.Schema, first_file: str) -> str:
+    """``*``, or for a log table an earlier version wrote (every file of a version has
+    the same columns), its columns with null for the ones it lacks."""
+    if name not in LOG_TABLES:
+        return "*"
+    present = set(pq.read_schema(first_file).names)
+    if set(schema.names) <= present:
+        return "*"
+    return ", ".join(
+        sql_identifier(f.name)
+        if f.name in present
+        else f"CAST(NULL AS {_duckdb_type(f.type)}) AS {sql_identifier(f.name)}"
+        for f in schema
+    )
+
+
+def _duckdb_type(arrow_type: pa.DataType) -> str:
+    return "BIGINT" if pa.types.is_integer(arrow_type) else "VARCHAR"
 
 
 def check_read_only(sql: str) -> None:
@@ -116,13 +138,14 @@ def check_read_only(sql: str) -> None:
 
 
 def run_query(
-    sql: str, workspace: Workspace | None = None
+    sql: str, workspace: Workspace | None = None, parameters: list[Any] | None = None
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one read-only query over the warehouse; returns column names and rows."""
+    """Run one read-only query over the warehouse, ``parameters`` bound to its ``?``;
+    returns column names and rows."""
     check_read_only(sql)
     snapshot = connect(workspace)
     try:
-        result = snapshot.connection.execute(sql)
+        result = snapshot.connection.execute(sql, parameters or [])
         columns = [d[0] for d in result.description or []]
         return columns, result.fetchall()
     except duckdb.Error as error:
