@@ -33,7 +33,8 @@ with connection.cursor() as cursor:
     cursor.execute("insert into probe values (1)")
     home = os.environ["ZHIJIAN_HOME"]
     names = ("zhijian.sqlite3", "zhijian.sqlite3-wal", "zhijian.sqlite3-shm")
-    print(json.dumps({n: oct(os.stat(os.path.join(home, n)).st_mode & 0o777) for n in names}))
+    modes = {n: oct(os.stat(os.path.join(home, n)).st_mode & 0o777) for n in names}
+    print(json.dumps(modes | {".": oct(os.stat(home).st_mode & 0o777)}))
 """
 
 
@@ -54,6 +55,7 @@ def _modes_of_a_fresh_process(home: Path) -> dict[str, str]:
 def test_the_sqlite_database_and_its_journal_files_are_created_0600(tmp_path: Path) -> None:
     modes = _modes_of_a_fresh_process(tmp_path / "home")
     assert modes == {
+        ".": "0o700",
         "zhijian.sqlite3": "0o600",
         "zhijian.sqlite3-wal": "0o600",
         "zhijian.sqlite3-shm": "0o600",
@@ -66,7 +68,10 @@ def test_an_existing_database_readable_by_others_is_made_private(tmp_path: Path)
     database = home / "zhijian.sqlite3"
     database.touch()
     database.chmod(0o644)
-    assert _modes_of_a_fresh_process(home)["zhijian.sqlite3"] == "0o600"
+    home.chmod(0o755)
+    modes = _modes_of_a_fresh_process(home)
+    assert modes["zhijian.sqlite3"] == "0o600"
+    assert modes["."] == "0o755"  # a folder the operator made is left as it is
 
 
 @pytest.fixture

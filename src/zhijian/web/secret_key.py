@@ -9,6 +9,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from zhijian.web.private import private_folder
+
 
 def load_or_create_secret_key(path: Path) -> str:
     """The key stored in ``path``. On first use a new random key is written there,
@@ -24,7 +26,8 @@ def load_or_create_secret_key(path: Path) -> str:
 def _create(path: Path, key: str) -> None:
     """Write ``key`` to ``path`` unless another process has just done so. The key goes to
     a private temporary file first and is linked into place, so no reader sees half a key."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        private_folder(path.parent)  # a new workspace is its owner's only (0700)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
