@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tests.web.personas import JINAN_PRISON, PASSWORD, QINGDAO_PRISON, World
 from zhijian.web.accounts import actions
+from zhijian.web.accounts.access import audit_entries_for
 from zhijian.web.accounts.models import FacilityGrant, Role, SupervisedFacility, Unit, User
 from zhijian.web.audit.models import AuditEntry
 
@@ -372,3 +373,28 @@ def test_the_actions_refuse_an_administrator_outside_its_scope(
             actor=world.users["qingdao_resident"],
         )
     assert state() == before
+
+
+def test_the_provinces_grant_on_a_city_prison_reaches_that_citys_audit_log(
+    world: World, qingdao_admin: User
+) -> None:
+    province_admin = world.users["admin"]
+    member = world.users["circuit_member"]
+    client_of(province_admin).post(
+        reverse("admin:accounts_facilitygrant_add"),
+        grant_form(member, world.facility(QINGDAO_PRISON)),
+    )
+    grant = FacilityGrant.objects.get()
+    client_of(province_admin).post(
+        reverse("admin:accounts_facilitygrant_delete", args=[grant.pk]), {"post": "yes"}
+    )
+    client_of(province_admin).post(
+        reverse("admin:accounts_facilitygrant_add"),
+        grant_form(member, world.facility(JINAN_PRISON)),
+    )
+
+    seen = audit_entries_for(qingdao_admin).filter(actor=province_admin)
+    assert sorted(seen.values_list("action", "facility_code")) == [
+        ("删除临时授权", QINGDAO_PRISON),
+        ("新增临时授权", QINGDAO_PRISON),
+    ]

@@ -33,6 +33,16 @@ admin.site.index_title = "本单位及下级单位的管理"
 admin.site.unregister(Group)
 
 
+def _facility_code(obj: Model) -> str:
+    """The facility an edited facility or grant is about, so that the administrators who
+    supervise it see the audit row too."""
+    if isinstance(obj, SupervisedFacility):
+        return obj.facility_code
+    if isinstance(obj, FacilityGrant):
+        return obj.facility.facility_code
+    return ""
+
+
 class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Administrators (by role) may change the objects of their scope; each change is
     audited. Subclasses say what the scope is (``scoped``) and which related objects a
@@ -90,6 +100,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 object_type=str(obj._meta.verbose_name),
                 object_id=obj.pk,
                 detail={"fields": sorted(form.changed_data)},
+                facility_code=_facility_code(obj),
             )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
@@ -99,6 +110,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 f"删除{obj._meta.verbose_name}",
                 object_type=str(obj._meta.verbose_name),
                 object_id=obj.pk,
+                facility_code=_facility_code(obj),
             )
             super().delete_model(request, obj)
 
