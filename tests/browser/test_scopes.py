@@ -1,7 +1,8 @@
 """In the browser, each role within its unit: a city's administrator tries to grant
 itself another city's prison and is told no; a city's modeller sees its import scope and
-is refused a province-wide dataset; a circuit team member with a grant reads an assigned
-lead, has no workflow buttons, and leaves a comment."""
+is refused a province-wide dataset, and its custody file keeps its own rows while the
+batch page names the uploader and why another city's row was refused; a circuit team
+member with a grant reads an assigned lead, has no workflow buttons, and leaves a comment."""
 
 from __future__ import annotations
 
@@ -146,3 +147,51 @@ def test_a_granted_circuit_member_reads_and_comments_but_does_not_decide(
     assert "建议调取该犯近三个月考核记录" in main.inner_text()
     screenshot(page, "lead-granted-member-comment")
     assert LeadComment.objects.get().author == world.users["circuit_member"]
+
+
+def test_a_city_modellers_upload_keeps_its_own_rows_and_the_batch_says_who_and_why(
+    page: Page, live_server: LiveServer, settings: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from tests.web.personas import build_world
+    from zhijian.law.idnumber import checksum_char
+    from zhijian.web.accounts.actions import create_user
+    from zhijian.web.accounts.models import Role
+
+    settings.HOME = tmp_path / "home"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    monkeypatch.setenv("ZHIJIAN_HOME", str(settings.HOME))
+    world = build_world()
+    create_user(
+        "jn_modeller",
+        PASSWORD,
+        full_name="济南建模人员",
+        unit=world.unit("济南市人民检察院"),
+        roles=[Role.Code.MODELLER],
+    )
+    ids = [f"37010219700101{n:03d}" for n in (1, 2)]
+    ids = [body + checksum_char(body) for body in ids]
+    custody = tmp_path / "在押人员.csv"
+    custody.write_text(
+        "record_id,facility_code,id_number,name,custody_type,admission_date,status\n"
+        f"JN-0001,{JINAN_PRISON},{ids[0]},济南新收,服刑,2025-01-02,在押\n"
+        f"QD-0009,{QINGDAO_PRISON},{ids[1]},青岛他人,服刑,2025-01-02,在押\n",
+        encoding="utf-8",
+    )
+    base = live_server.url
+    log_in(page, base, "jn_modeller", PASSWORD)
+
+    page.goto(base + "/data/")
+    page.select_option("select[name=dataset]", "custody_records")
+    page.set_input_files("input[name=file]", str(custody))
+    with page.expect_navigation():
+        page.click("form[enctype] button[type=submit]")
+    page.wait_for_selector("#job-panel [data-figure=rejected]")
+    assert page.locator("#job-panel [data-figure=inserted]").inner_text() == "1"
+    assert page.locator("#job-panel [data-figure=rejected]").inner_text() == "1"
+    with page.expect_navigation():
+        page.click("text=查看拒收与标记的行及原因")
+    screenshot(page, "data-city-modeller-batch")
+    facts = page.locator("table.facts").first.inner_text()
+    assert "jn_modeller（济南市人民检察院）" in facts
+    reason = page.locator("table.issues tbody tr").first.inner_text()
+    assert "不在jn_modeller（济南市人民检察院）的监督范围内" in reason

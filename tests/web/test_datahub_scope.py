@@ -286,3 +286,30 @@ def test_a_county_inside_the_city_adds_no_prefix(world: World) -> None:
 
     # 济南市院 (3701) and, below it, 济南市历下区人民检察院 (370102).
     assert write_scope_for(jinan).region_prefixes == frozenset({"3701"})
+
+
+def test_the_batch_names_its_uploader_and_the_records_of_another_source_it_changed(
+    world: World, warehouse: Workspace, django_capture_on_commit_callbacks: Any
+) -> None:
+    qingdao = modeller(world, "青岛市人民检察院", "qd_modeller")
+    rows = (
+        # 青岛's record, written by the operator's import, now released by 青岛监狱's file.
+        f"QD-0001,{QINGDAO_PRISON},{QINGDAO_PRISONER},青岛在押,服刑,2024-03-01,已出所\n"
+        f"QD-0003,{QINGDAO_PRISON},{person(4)},青岛新收,服刑,2025-03-01,在押\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client_of(qingdao), "custody_records", CUSTODY + rows, source="青岛监狱")
+    job = BackgroundJob.objects.get()
+    assert job.status == BackgroundJob.Status.DONE, job.message
+    assert (job.result["updated"], job.result["updated_other_source"]) == (1, 1)
+
+    page = client_of(qingdao).get(reverse("datahub:batch", args=[job.result["batch_id"]]))
+
+    assert page.status_code == 200
+    batch = page.context["batch"]
+    assert (batch.uploader, batch.updated_other_source) == ("qd_modeller（青岛市人民检察院）", 1)
+    html = page.content.decode()
+    assert "<th>导入人</th><td>qd_modeller（青岛市人民检察院）</td>" in html
+    assert '<td data-figure="updated_other_source">1</td>' in html
+    listing = client_of(qingdao).get(reverse("datahub:list")).content.decode()
+    assert "<td>qd_modeller（青岛市人民检察院）</td>" in listing

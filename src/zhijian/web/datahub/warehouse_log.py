@@ -23,6 +23,7 @@ class Batch:
     dataset: str
     file_name: str
     source: str | None
+    uploader: str | None  # "用户名（单位）" of a web upload; None from the command line
     status: str
     received: int | None
     inserted: int | None
@@ -30,6 +31,7 @@ class Batch:
     unchanged: int | None
     rejected: int | None
     flagged: int | None
+    updated_other_source: int | None  # of ``updated``: records another source wrote
     unknown_columns: str | None
     started_at: datetime | None
     finished_at: datetime | None
