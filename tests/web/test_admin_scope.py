@@ -398,3 +398,11 @@ def test_the_provinces_grant_on_a_city_prison_reaches_that_citys_audit_log(
         ("删除临时授权", QINGDAO_PRISON),
         ("新增临时授权", QINGDAO_PRISON),
     ]
+
+
+def test_the_user_add_page_speaks_chinese(world: World) -> None:
+    page = client_of(world.users["admin"]).get(reverse("admin:accounts_user_add"))
+
+    html = page.content.decode()
+    assert "创建用户后，可在该用户的页面修改更多信息。" in html
+    assert "After you" not in html
