@@ -170,6 +170,12 @@ def test_a_reader_comments_and_the_lead_stays_as_it_was(
     )
     page = client.get(reverse("leads:detail", args=[assigned.pk])).content.decode()
     assert "建议调取考核记录" in page
+    comment.text = "改写意见"
+    with pytest.raises(ValueError, match="线索意见只能新增，不能修改"):
+        comment.save()
+    with pytest.raises(ValueError, match="线索意见不能删除"):
+        comment.delete()
+    assert LeadComment.objects.get().text == "建议调取考核记录"
 
 
 def test_a_comment_on_another_units_lead_is_a_404(world: World, assigned: Lead) -> None:

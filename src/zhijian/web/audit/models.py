@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from zhijian.web.append_only import AppendOnly
+
 GENESIS = "0" * 64
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnly):
     """One recorded action or look at personal data. Never updated, never deleted
     (database triggers refuse both, see ``zhijian.web.audit.triggers``).
 
@@ -57,14 +57,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ValueError("审计记录只能新增，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ValueError("审计记录不能删除")
 
 
 class AuditHead(models.Model):

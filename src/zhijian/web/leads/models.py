@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+
+from zhijian.web.append_only import AppendOnly
 
 
 class ModelRun(models.Model):
@@ -157,7 +157,7 @@ class Lead(models.Model):
         return self.model_id == MANUAL_MODEL_ID
 
 
-class LeadEvent(models.Model):
+class LeadEvent(AppendOnly):
     """One change of a lead's status: who or which run made it, and why. Append-only."""
 
     lead = models.ForeignKey(
@@ -192,16 +192,8 @@ class LeadEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ValueError("线索记录只能新增，不能修改")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ValueError("线索记录不能删除")
-
-
-class LeadComment(models.Model):
+class LeadComment(AppendOnly):
     """A remark on a lead by anyone who may see it: the assignee's colleagues, a circuit
     team member with a grant, a head. It changes nothing about the lead. Append-only."""
 
@@ -224,14 +216,6 @@ class LeadComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author}：{self.text[:20]}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ValueError("线索意见只能新增，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ValueError("线索意见不能删除")
 
 
 class DocumentKind(models.TextChoices):
