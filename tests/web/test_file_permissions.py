@@ -91,7 +91,8 @@ def _mode(path: Path) -> str:
 def test_an_upload_and_its_folder_are_private(
     world: World, tmp_path: Path, settings: Any, permissive_umask: None
 ) -> None:
-    from zhijian.web.datahub.actions import upload_data_file, uploads_dir
+    from zhijian.web.datahub.actions import upload_data_file
+    from zhijian.web.datahub.retention import uploads_dir
 
     settings.HOME = tmp_path / "home"
     content = "facility_code,name\nJN-JY01,山东省测试监狱\n".encode()
@@ -107,7 +108,8 @@ def test_an_upload_and_its_folder_are_private(
 def test_a_loose_uploads_folder_is_tightened_on_the_next_upload(
     world: World, tmp_path: Path, settings: Any, permissive_umask: None
 ) -> None:
-    from zhijian.web.datahub.actions import upload_data_file, uploads_dir
+    from zhijian.web.datahub.actions import upload_data_file
+    from zhijian.web.datahub.retention import uploads_dir
 
     settings.HOME = tmp_path / "home"
     uploads_dir().mkdir(parents=True)

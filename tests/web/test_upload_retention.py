@@ -23,7 +23,7 @@ PRUNED = "清理过期上传文件"
 
 @pytest.fixture
 def uploads(tmp_path: Path, settings: Any) -> Path:
-    from zhijian.web.datahub.actions import uploads_dir
+    from zhijian.web.datahub.retention import uploads_dir
 
     settings.HOME = tmp_path / "home"
     folder = uploads_dir()

@@ -30,8 +30,8 @@ def run_prune(args: argparse.Namespace) -> int:
     zhijian.web.ensure_database()
     from django.conf import settings
 
-    from zhijian.web.datahub.actions import prune_uploads, uploads_dir
-    from zhijian.web.datahub.retention import size_text
+    from zhijian.web.datahub.actions import prune_uploads
+    from zhijian.web.datahub.retention import size_text, uploads_dir
 
     days = settings.UPLOAD_RETENTION_DAYS if args.days is None else args.days
     if days < 1:

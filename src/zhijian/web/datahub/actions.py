@@ -8,7 +8,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -21,9 +20,11 @@ from zhijian.web.datahub.retention import (
     PruneSummary,
     expired_uploads,
     remove_files,
+    uploads_dir,
     uploads_in_use,
 )
 from zhijian.web.datahub.scope import refusal
+from zhijian.web.datahub.tasks import import_upload_job
 from zhijian.web.library.jobs import OBJECT_TYPE, create_job
 from zhijian.web.library.models import BackgroundJob
 from zhijian.web.private import create_private_file, private_folder
@@ -33,10 +34,6 @@ STEM_LENGTH = 60
 
 class UploadRefused(ValueError):
     """An upload the uploader's unit may not make at all (Chinese text)."""
-
-
-def uploads_dir() -> Path:
-    return Path(settings.HOME) / "uploads"
 
 
 def upload_data_file(
@@ -52,7 +49,6 @@ def upload_data_file(
     province-wide dataset is refused (``UploadRefused``) to a unit below the 省院 without
     a source registered for it; the rows of the other datasets are held to the uploader's
     scope by the import itself (``scope.write_scope_for``)."""
-    from zhijian.web.datahub.tasks import import_upload_job
 
     if not is_modeller(actor):
         raise PermissionDenied("只有系统管理员和建模人员可以导入数据")

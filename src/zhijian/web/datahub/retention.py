@@ -17,9 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
+
 from zhijian.web.library.models import BackgroundJob
 
 DAY_SECONDS = 24 * 60 * 60
+
+
+def uploads_dir() -> Path:
+    """Where the uploaded data files are kept until their retention period ends."""
+    return Path(settings.HOME) / "uploads"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from zhijian.warehouse.errors import WarehouseError
 from zhijian.warehouse.ingest import ImportSummary, import_file
 from zhijian.warehouse.scope import WriteScope
 from zhijian.warehouse.workspace import Workspace
-from zhijian.web.datahub.actions import uploads_dir
+from zhijian.web.datahub.retention import uploads_dir
 from zhijian.web.datahub.scope import write_scope_for
 from zhijian.web.library.jobs import claim_job, fail_job, finish_job, report_progress, throttled
 from zhijian.web.library.models import BackgroundJob
